@@ -1,0 +1,1 @@
+//! The public "Customer Support on Twitter" CSV layout.

@@ -1,0 +1,1 @@
+//! Deterministic simulated customer-care history.
