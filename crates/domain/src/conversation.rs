@@ -170,3 +170,207 @@ mod tests {
         assert!("p1".parse::<Priority>().is_err());
     }
 }
+
+/// The full state of one conversation, as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Conversation {
+    pub id: crate::ids::ConversationId,
+    pub customer_id: crate::ids::CustomerId,
+    /// Channel of the message that opened it.
+    pub channel: crate::channel::Channel,
+    pub status: ConversationStatus,
+    pub priority: Priority,
+    pub queue: String,
+    pub assignee: Option<String>,
+    pub escalation_tier: Option<String>,
+    pub topic: Option<String>,
+    pub tags: Vec<String>,
+    /// Sentiment score (-1..=1) of the first and the latest customer message.
+    pub sentiment_first: Option<f32>,
+    pub sentiment_last: Option<f32>,
+    pub repeat_of: Option<crate::ids::ConversationId>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub first_inbound_at: time::OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub first_response_at: Option<time::OffsetDateTime>,
+    /// First resolution: time to resolution is measured to it.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub resolved_at: Option<time::OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub last_message_at: time::OffsetDateTime,
+    pub inbound_count: u32,
+    pub outbound_count: u32,
+}
+
+impl Conversation {
+    /// A conversation opened by a customer message and routed.
+    pub fn open(
+        customer_id: crate::ids::CustomerId,
+        channel: crate::channel::Channel,
+        at: time::OffsetDateTime,
+        routing: &crate::routing::RoutingOutcome,
+        repeat_of: Option<crate::ids::ConversationId>,
+    ) -> Self {
+        Self {
+            id: crate::ids::ConversationId::new(),
+            customer_id,
+            channel,
+            status: ConversationStatus::Open,
+            priority: routing.priority,
+            queue: routing.queue.clone(),
+            assignee: None,
+            escalation_tier: None,
+            topic: None,
+            tags: routing.tags.clone(),
+            sentiment_first: None,
+            sentiment_last: None,
+            repeat_of,
+            first_inbound_at: at,
+            first_response_at: None,
+            resolved_at: None,
+            last_message_at: at,
+            inbound_count: 0,
+            outbound_count: 0,
+        }
+    }
+
+    /// Records a message landing in this conversation. A customer message
+    /// can raise the priority and add tags (routing never lowers a priority).
+    pub fn add_inbound(
+        &mut self,
+        at: time::OffsetDateTime,
+        sentiment: Option<f32>,
+        topic: Option<&str>,
+        routing: &crate::routing::RoutingOutcome,
+    ) {
+        self.inbound_count += 1;
+        self.status = self.status.after_message(true);
+        if self.sentiment_first.is_none() {
+            self.sentiment_first = sentiment;
+        }
+        if sentiment.is_some() {
+            self.sentiment_last = sentiment;
+        }
+        if self.topic.is_none() {
+            self.topic = topic.map(str::to_owned);
+        }
+        self.priority = self.priority.max(routing.priority);
+        for t in &routing.tags {
+            if !self.tags.contains(t) {
+                self.tags.push(t.clone());
+            }
+        }
+        self.touch(at);
+    }
+
+    /// Records a brand message. Only a reply at or after the first customer
+    /// message counts as the first response.
+    pub fn add_outbound(&mut self, at: time::OffsetDateTime) {
+        self.outbound_count += 1;
+        self.status = self.status.after_message(false);
+        if self.first_response_at.is_none() && at >= self.first_inbound_at {
+            self.first_response_at = Some(at);
+        }
+        self.touch(at);
+    }
+
+    /// Applies a lifecycle action at a time.
+    pub fn apply(
+        &mut self,
+        action: &LifecycleAction,
+        at: time::OffsetDateTime,
+    ) -> Result<(), TransitionError> {
+        self.status = action.apply(self.status)?;
+        match action {
+            LifecycleAction::Resolve => {
+                if self.resolved_at.is_none() {
+                    self.resolved_at = Some(at);
+                }
+            }
+            LifecycleAction::Escalate { tier } => self.escalation_tier = Some(tier.clone()),
+            LifecycleAction::Reopen => {}
+        }
+        Ok(())
+    }
+
+    fn touch(&mut self, at: time::OffsetDateTime) {
+        if at > self.last_message_at {
+            self.last_message_at = at;
+        }
+    }
+
+    pub fn as_ref(&self) -> crate::threading::ConversationRef {
+        crate::threading::ConversationRef {
+            id: self.id,
+            customer_id: self.customer_id,
+            status: self.status,
+            resolved_at: self.resolved_at,
+        }
+    }
+
+    pub fn timeline(&self) -> crate::metrics::Timeline {
+        crate::metrics::Timeline {
+            first_inbound_at: self.first_inbound_at,
+            first_response_at: self.first_response_at,
+            resolved_at: self.resolved_at,
+        }
+    }
+}
+
+#[cfg(test)]
+mod state_tests {
+    use super::*;
+    use crate::routing::RoutingOutcome;
+    use time::macros::datetime;
+
+    fn routed(p: Priority) -> RoutingOutcome {
+        RoutingOutcome {
+            queue: "general".into(),
+            priority: p,
+            tags: vec!["t".into()],
+            matched: vec![],
+        }
+    }
+
+    #[test]
+    fn a_conversation_tracks_its_timeline() {
+        let t0 = datetime!(2026-01-01 9:00 UTC);
+        let mut c = Conversation::open(
+            crate::ids::CustomerId::new(),
+            crate::channel::Channel::X,
+            t0,
+            &routed(Priority::Normal),
+            None,
+        );
+        c.add_inbound(t0, Some(-0.5), Some("delivery"), &routed(Priority::Normal));
+        c.add_outbound(t0 + time::Duration::minutes(5));
+        assert_eq!(c.status, ConversationStatus::Pending);
+        c.add_inbound(
+            t0 + time::Duration::minutes(9),
+            Some(0.4),
+            Some("billing"),
+            &routed(Priority::High),
+        );
+        c.add_outbound(t0 + time::Duration::minutes(20));
+        assert_eq!(c.first_response_at, Some(t0 + time::Duration::minutes(5)));
+        assert_eq!(c.priority, Priority::High);
+        assert_eq!(c.topic.as_deref(), Some("delivery"));
+        assert_eq!(
+            (c.sentiment_first, c.sentiment_last),
+            (Some(-0.5), Some(0.4))
+        );
+        assert_eq!((c.inbound_count, c.outbound_count), (2, 2));
+        c.apply(&LifecycleAction::Resolve, t0 + time::Duration::hours(1))
+            .unwrap();
+        c.apply(&LifecycleAction::Reopen, t0 + time::Duration::hours(2))
+            .unwrap();
+        c.apply(&LifecycleAction::Resolve, t0 + time::Duration::hours(3))
+            .unwrap();
+        assert_eq!(
+            c.resolved_at,
+            Some(t0 + time::Duration::hours(1)),
+            "TTR counts to the first resolution"
+        );
+        assert!(c.apply(&LifecycleAction::Resolve, t0).is_err());
+    }
+}

@@ -11,6 +11,7 @@ pub mod routing;
 pub mod threading;
 
 pub use channel::{Channel, Direction, Visibility};
+pub use conversation::Conversation;
 pub use conversation::{ConversationStatus, Priority};
 pub use ids::{ConversationId, CustomerId, MessageId};
-pub use message::{Author, InboundMessage, MessageText, ValidationError};
+pub use message::{Author, InboundMessage, Signals, ValidationError};

@@ -23,9 +23,6 @@ pub struct Author {
     pub followers: Option<u64>,
 }
 
-/// Message text that is known to respect [`MAX_TEXT_BYTES`].
-pub type MessageText = String;
-
 /// A message normalised from any source, before enrichment and threading.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InboundMessage {
@@ -37,7 +34,7 @@ pub struct InboundMessage {
     pub author: Author,
     /// The brand account the message was addressed to or sent from.
     pub brand_account: Option<String>,
-    pub text: MessageText,
+    pub text: String,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     /// External id (same channel) of the message this one replies to.
@@ -154,4 +151,21 @@ pub(crate) mod tests {
         m.in_reply_to = Some("1".into());
         assert!(m.validate().is_err());
     }
+}
+
+/// What enrichment learnt about a customer message. Kept free of the NLP
+/// crate's types so that rules and storage do not depend on it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Signals {
+    pub language: Option<String>,
+    pub language_confidence: f32,
+    /// negative, neutral, positive or unclassified.
+    pub sentiment: String,
+    /// -1..=1
+    pub sentiment_score: f32,
+    pub sentiment_confidence: f32,
+    pub topic: Option<String>,
+    pub topic_confidence: f32,
+    /// 0..=1, from follower count.
+    pub influence: f32,
 }

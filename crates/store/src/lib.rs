@@ -1,0 +1,203 @@
+//! Earshot's persistence. The only crate that writes SQL.
+//!
+//! SQLite is the embedded default, PostgreSQL is chosen by a `postgres://`
+//! URL. Both run the same SQL (`$n` placeholders, `ON CONFLICT`, integer
+//! epoch-millisecond times), written once in [`backend`] and instantiated for
+//! each database, so one contract test suite covers both.
+
+mod backend;
+pub mod event_log;
+pub mod ingest;
+mod migrations;
+pub mod rows;
+
+use std::path::PathBuf;
+
+pub use backend::{PgStore, SqliteStore};
+pub use ingest::{IngestContext, IngestKeys, IngestPlan};
+pub use rows::*;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database URL '{0}': use sqlite://PATH or postgres://...")]
+    BadUrl(String),
+    #[error("could not create the data directory {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Result<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StoreError::BadUrl(url.to_string()))
+        }
+    }
+}
+
+/// A store on either database, chosen from the URL.
+#[derive(Clone)]
+pub enum Store {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+/// Calls the same method on whichever backend this store is.
+macro_rules! dispatch {
+    ($self:ident, $s:ident => $call:expr) => {
+        match $self {
+            Store::Sqlite($s) => $call,
+            Store::Postgres($s) => $call,
+        }
+    };
+}
+
+impl Store {
+    /// Opens (creating if needed) the database and applies pending migrations.
+    pub async fn open(url: &str) -> Result<Self> {
+        let store = match Backend::from_url(url)? {
+            Backend::Sqlite => Store::Sqlite(SqliteStore::connect(url).await?),
+            Backend::Postgres => Store::Postgres(PgStore::connect(url).await?),
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Store::Sqlite(_) => Backend::Sqlite,
+            Store::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    pub async fn migrate(&self) -> Result<()> {
+        dispatch!(self, s => s.migrate().await)
+    }
+
+    /// Runs one ingest batch in one write transaction: loads what the keys
+    /// name, lets `plan` decide, and writes the plan with its events.
+    pub async fn ingest<T>(
+        &self,
+        keys: &IngestKeys,
+        plan: impl FnOnce(IngestContext) -> (IngestPlan, T),
+    ) -> Result<T> {
+        dispatch!(self, s => s.ingest(keys, plan).await)
+    }
+
+    /// Loads a conversation, lets `change` mutate it, and stores the result
+    /// with the events `change` returns, in one transaction.
+    pub async fn update_conversation<E>(
+        &self,
+        id: domain::ConversationId,
+        change: impl FnOnce(&mut domain::Conversation) -> std::result::Result<ConversationChange, E>,
+    ) -> Result<std::result::Result<domain::Conversation, E>> {
+        dispatch!(self, s => s.update_conversation(id, change).await)
+    }
+
+    pub async fn get_conversation(
+        &self,
+        id: domain::ConversationId,
+    ) -> Result<Option<ConversationDetail>> {
+        dispatch!(self, s => s.get_conversation(id).await)
+    }
+
+    pub async fn list_conversations(
+        &self,
+        filter: &ConversationFilter,
+    ) -> Result<Vec<ConversationSummary>> {
+        dispatch!(self, s => s.list_conversations(filter).await)
+    }
+
+    /// Timelines of the conversations whose first customer message falls in
+    /// `[from_ms, to_ms)`, optionally on one channel.
+    pub async fn timelines(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+        channel: Option<domain::Channel>,
+    ) -> Result<Vec<domain::metrics::Timeline>> {
+        dispatch!(self, s => s.timelines(from_ms, to_ms, channel).await)
+    }
+
+    /// Inbound message counts in `[from_ms, to_ms)` grouped by `dimension`.
+    pub async fn volume(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+        dimension: VolumeDimension,
+    ) -> Result<domain::metrics::Volume> {
+        dispatch!(self, s => s.volume(from_ms, to_ms, dimension).await)
+    }
+
+    pub async fn tag_customer(
+        &self,
+        id: domain::CustomerId,
+        tag: &str,
+        actor: &str,
+    ) -> Result<Vec<String>> {
+        dispatch!(self, s => s.tag_customer(id, tag, actor).await)
+    }
+
+    /// Moves every identity and conversation of `from` to `into` and marks
+    /// `from` as merged.
+    pub async fn merge_customers(
+        &self,
+        into: domain::CustomerId,
+        from: domain::CustomerId,
+        actor: &str,
+    ) -> Result<()> {
+        dispatch!(self, s => s.merge_customers(into, from, actor).await)
+    }
+
+    pub async fn get_customer(&self, id: domain::CustomerId) -> Result<Option<CustomerDetail>> {
+        dispatch!(self, s => s.get_customer(id).await)
+    }
+
+    pub async fn events(&self, after_seq: i64, limit: i64) -> Result<Vec<EventRow>> {
+        dispatch!(self, s => s.events(after_seq, limit).await)
+    }
+
+    /// Re-computes the hash chain of the whole log; the first broken link is an error.
+    pub async fn verify_event_chain(&self) -> Result<u64> {
+        dispatch!(self, s => s.verify_event_chain().await)
+    }
+
+    pub async fn counts(&self) -> Result<Counts> {
+        dispatch!(self, s => s.counts().await)
+    }
+
+    /// Writes message rows straight into the messages table in large
+    /// transactions, with no threading or events: the storage limit that the
+    /// ingest benchmark compares against.
+    pub async fn raw_insert_messages(&self, rows: &[MessageRow]) -> Result<()> {
+        dispatch!(self, s => s.raw_insert_messages(rows).await)
+    }
+
+    pub async fn close(&self) {
+        dispatch!(self, s => s.close().await)
+    }
+}

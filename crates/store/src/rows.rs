@@ -1,0 +1,157 @@
+//! Plain data passed in and out of the store.
+
+use domain::{Channel, ConversationId, CustomerId, MessageId};
+use serde::Serialize;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// Converts a time to the stored epoch milliseconds.
+pub fn to_ms(t: OffsetDateTime) -> i64 {
+    (t.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// Converts stored epoch milliseconds back to a UTC time.
+pub fn from_ms(ms: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+/// One stored message with its enrichment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MessageRow {
+    pub id: MessageId,
+    pub conversation_id: Option<ConversationId>,
+    pub customer_id: Option<CustomerId>,
+    pub message: domain::InboundMessage,
+    pub signals: Option<domain::Signals>,
+    /// The agent who sent it through Earshot, for replies.
+    pub sent_by: Option<String>,
+}
+
+/// An event to append; the store assigns its sequence number and hash.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewEvent {
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub actor: String,
+    pub action: String,
+    pub subject_type: String,
+    pub subject_id: String,
+    pub payload: serde_json::Value,
+}
+
+impl NewEvent {
+    pub fn new(
+        at: OffsetDateTime,
+        actor: &str,
+        action: &str,
+        subject_type: &str,
+        subject_id: impl ToString,
+        payload: serde_json::Value,
+    ) -> Self {
+        Self {
+            at,
+            actor: actor.to_string(),
+            action: action.to_string(),
+            subject_type: subject_type.to_string(),
+            subject_id: subject_id.to_string(),
+            payload,
+        }
+    }
+}
+
+/// A stored event of the audit log.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventRow {
+    pub seq: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub actor: String,
+    pub action: String,
+    pub subject_type: String,
+    pub subject_id: String,
+    pub payload: serde_json::Value,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NoteRow {
+    pub id: Uuid,
+    pub conversation_id: ConversationId,
+    pub author: String,
+    pub body: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// What an update of one conversation adds besides its new state.
+#[derive(Debug, Clone, Default)]
+pub struct ConversationChange {
+    pub messages: Vec<MessageRow>,
+    pub notes: Vec<NoteRow>,
+    pub events: Vec<NewEvent>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ConversationFilter {
+    pub status: Option<domain::ConversationStatus>,
+    pub queue: Option<String>,
+    pub channel: Option<Channel>,
+    pub priority: Option<domain::Priority>,
+    pub customer_id: Option<CustomerId>,
+    /// Only conversations whose last message is before this (a cursor).
+    pub before_ms: Option<i64>,
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConversationSummary {
+    #[serde(flatten)]
+    pub conversation: domain::Conversation,
+    pub customer_name: Option<String>,
+    /// The latest customer message, for list views.
+    pub last_inbound_text: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConversationDetail {
+    pub conversation: domain::Conversation,
+    pub customer: CustomerDetail,
+    pub messages: Vec<MessageRow>,
+    pub notes: Vec<NoteRow>,
+    pub events: Vec<EventRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IdentityRow {
+    pub channel: Channel,
+    pub external_user_id: String,
+    pub handle: Option<String>,
+    pub display_name: Option<String>,
+    pub followers: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CustomerDetail {
+    pub id: CustomerId,
+    pub display_name: Option<String>,
+    pub crm_id: Option<String>,
+    pub tags: Vec<String>,
+    pub merged_into: Option<CustomerId>,
+    pub identities: Vec<IdentityRow>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VolumeDimension {
+    Channel,
+    Topic,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub customers: i64,
+    pub conversations: i64,
+    pub messages: i64,
+    pub events: i64,
+}
