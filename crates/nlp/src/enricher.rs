@@ -1,0 +1,313 @@
+//! The enrichment pipeline: one tokenisation, then language, sentiment, topic, phrases and PII.
+
+use std::cell::RefCell;
+
+use serde::{Deserialize, Serialize};
+
+use crate::NlpError;
+use crate::lang::{LangDetector, normalise_code};
+use crate::lexicon::{Lexicon, PhraseTable};
+use crate::phrases;
+use crate::pii::{PiiDetector, PiiPattern, PiiSpan, default_pii_patterns};
+use crate::rules::{RULE_TOPIC_WEIGHT, Rules};
+use crate::sentiment::{self, RawScore, ScoreScratch, Sentiment};
+use crate::token::{Kind, Tokens};
+use crate::topic::{Taxonomy, TopicMatcher};
+
+/// Configuration of an [`Enricher`]. Every field has a default, so a partial JSON/TOML object is
+/// accepted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NlpConfig {
+    /// Topics and their keywords.
+    pub taxonomy: Taxonomy,
+    /// ISO 639-1 codes the detector chooses among for Latin-script text (other scripts are
+    /// always recognised).
+    pub languages: Vec<String>,
+    /// Languages the sentiment scorer (and a trained model) supports; a post confidently detected
+    /// in another language is `unclassified`.
+    pub sentiment_languages: Vec<String>,
+    /// Below this detection confidence the language is reported as `None` (and not used to
+    /// refuse sentiment).
+    pub min_language_confidence: f32,
+    /// |score| below this is neutral (VADER's compound threshold is 0.05).
+    pub neutral_band: f32,
+    /// A post with fewer content tokens (words, hashtags, emoji, emoticons) than this and no
+    /// sentiment-bearing token is `unclassified`.
+    pub min_content_tokens: usize,
+    /// At most this many key phrases per message.
+    pub max_phrases: usize,
+    /// Language, sentiment, topic and phrases look at the first this-many bytes of a message
+    /// (PII is always searched in the whole text), which bounds the cost of huge inputs.
+    pub max_analysed_bytes: usize,
+    /// Patterns for order / account numbers (e-mail, phone and card detection are built in).
+    pub pii_patterns: Vec<PiiPattern>,
+}
+
+impl Default for NlpConfig {
+    fn default() -> Self {
+        NlpConfig {
+            taxonomy: Taxonomy::default(),
+            languages: ["en", "es", "fr", "de", "pt", "it", "nl"]
+                .map(String::from)
+                .to_vec(),
+            sentiment_languages: vec!["en".to_string()],
+            min_language_confidence: 0.2,
+            neutral_band: 0.05,
+            min_content_tokens: 2,
+            max_phrases: 12,
+            max_analysed_bytes: 16 * 1024,
+            pii_patterns: default_pii_patterns(),
+        }
+    }
+}
+
+/// The signals extracted from one message.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Enrichment {
+    /// ISO 639-1 code, e.g. "en"; `None` when undetectable.
+    pub language: Option<String>,
+    /// 0..=1 (1.0 when the caller's language hint was used).
+    pub language_confidence: f32,
+    pub sentiment: Sentiment,
+    pub topic: Option<String>,
+    /// 0..=1; 0 when there is no topic.
+    pub topic_confidence: f32,
+    /// Normalised key phrases (lower case, light stemming, stop words dropped).
+    pub phrases: Vec<String>,
+    /// PII spans (byte offsets into the text given to `enrich`), sorted, non-overlapping.
+    pub pii: Vec<PiiSpan>,
+}
+
+/// Per-thread buffers reused across calls.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    pub tokens: Tokens,
+    pub score: ScoreScratch,
+    pub detect: String,
+    pub topic_scores: Vec<(f32, usize)>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// Run `f` with this thread's scratch buffers (or fresh ones if they are unavailable).
+pub(crate) fn with_scratch<R>(mut f: impl FnMut(&mut Scratch) -> R) -> R {
+    let r = SCRATCH.try_with(|c| c.try_borrow_mut().ok().map(|mut s| f(&mut s)));
+    match r {
+        Ok(Some(r)) => r,
+        _ => f(&mut Scratch::default()),
+    }
+}
+
+/// Text → signals. Build once (it compiles the lexicon, taxonomy and patterns), share behind an
+/// `Arc`; `enrich` takes `&self` and is safe to call from many threads.
+#[derive(Debug)]
+pub struct Enricher {
+    cfg: NlpConfig,
+    lex: Lexicon,
+    lang: LangDetector,
+    topics: TopicMatcher,
+    pii: PiiDetector,
+    rules: Option<PhraseTable<f32>>,
+}
+
+fn truncate_at_char(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while end > 0 && !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.get(..end).unwrap_or("")
+}
+
+impl Enricher {
+    pub fn new(config: NlpConfig) -> Result<Self, NlpError> {
+        if !(0.0..=1.0).contains(&config.min_language_confidence) {
+            return Err(NlpError::Config(
+                "min_language_confidence must be within 0..=1".into(),
+            ));
+        }
+        if !(0.0..1.0).contains(&config.neutral_band) {
+            return Err(NlpError::Config("neutral_band must be within 0..1".into()));
+        }
+        if config.max_analysed_bytes < 64 {
+            return Err(NlpError::Config(
+                "max_analysed_bytes must be at least 64".into(),
+            ));
+        }
+        let mut sentiment_languages = Vec::new();
+        for l in &config.sentiment_languages {
+            let code = normalise_code(l).ok_or_else(|| {
+                NlpError::Config(format!(
+                    "unknown language code {l:?} in `sentiment_languages`"
+                ))
+            })?;
+            sentiment_languages.push(code.to_string());
+        }
+        let lang = LangDetector::new(&config.languages)?;
+        let topics = TopicMatcher::new(&config.taxonomy)?;
+        let pii = PiiDetector::new(&config.pii_patterns)?;
+        let mut cfg = config;
+        cfg.sentiment_languages = sentiment_languages;
+        Ok(Enricher {
+            cfg,
+            lex: Lexicon::build(),
+            lang,
+            topics,
+            pii,
+            rules: None,
+        })
+    }
+
+    /// Apply a brand's override rules (replacing any rules set before).
+    pub fn with_rules(mut self, rules: &Rules) -> Result<Self, NlpError> {
+        let mut table = PhraseTable::default();
+        let mut topics = TopicMatcher::new(&self.cfg.taxonomy)?;
+        for r in &rules.rules {
+            let words = r.words()?;
+            if let Some(v) = r.valence()? {
+                table.insert(words, v);
+            }
+            if let Some(t) = r.topic.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+                let idx = topics.topic_index(t);
+                topics.add_keyword(&r.phrase, idx, RULE_TOPIC_WEIGHT);
+            }
+        }
+        self.rules = if table.is_empty() { None } else { Some(table) };
+        self.topics = topics;
+        Ok(self)
+    }
+
+    pub fn config(&self) -> &NlpConfig {
+        &self.cfg
+    }
+
+    /// Enrich one message. `language_hint` (e.g. the platform's language tag: "en", "en-GB",
+    /// "eng") is trusted when it names a known language; otherwise the language is detected.
+    pub fn enrich(&self, text: &str, language_hint: Option<&str>) -> Enrichment {
+        let analysed = truncate_at_char(text, self.cfg.max_analysed_bytes);
+        with_scratch(|s| {
+            s.tokens.tokenize(analysed, &|e| self.lex.is_emoticon(e));
+            let (language, language_confidence) = self.language(analysed, language_hint, s);
+            let raw = sentiment::score(&self.lex, self.rules.as_ref(), &s.tokens, &mut s.score);
+            let sentiment = self.sentiment_of(&raw, language, language_confidence);
+            let (topic, topic_confidence) =
+                match self.topics.classify(&s.tokens, &mut s.topic_scores) {
+                    (Some(i), c) => (self.topics.names.get(i).cloned(), c),
+                    (None, _) => (None, 0.0),
+                };
+            let mut phrases = Vec::new();
+            phrases::extract(&self.lex, &s.tokens, self.cfg.max_phrases, &mut phrases);
+            let mut pii = Vec::new();
+            self.pii.detect(text, &mut pii);
+            Enrichment {
+                language: language.map(str::to_string),
+                language_confidence,
+                sentiment,
+                topic,
+                topic_confidence: if topic_confidence.is_finite() {
+                    topic_confidence
+                } else {
+                    0.0
+                },
+                phrases,
+                pii,
+            }
+        })
+    }
+
+    /// Sentiment alone with the default scorer (no language detection, no phrases, no PII).
+    pub fn sentiment(&self, text: &str) -> Sentiment {
+        let analysed = truncate_at_char(text, self.cfg.max_analysed_bytes);
+        with_scratch(|s| {
+            s.tokens.tokenize(analysed, &|e| self.lex.is_emoticon(e));
+            let raw = sentiment::score(&self.lex, self.rules.as_ref(), &s.tokens, &mut s.score);
+            self.sentiment_of(&raw, None, 0.0)
+        })
+    }
+
+    /// Language alone: (ISO 639-1 code, confidence).
+    pub fn detect_language(&self, text: &str) -> (Option<String>, f32) {
+        let analysed = truncate_at_char(text, self.cfg.max_analysed_bytes);
+        with_scratch(|s| {
+            s.tokens.tokenize(analysed, &|e| self.lex.is_emoticon(e));
+            let (l, c) = self.language(analysed, None, s);
+            (l.map(str::to_string), c)
+        })
+    }
+
+    /// Key phrases alone.
+    pub fn phrases(&self, text: &str) -> Vec<String> {
+        let analysed = truncate_at_char(text, self.cfg.max_analysed_bytes);
+        with_scratch(|s| {
+            s.tokens.tokenize(analysed, &|e| self.lex.is_emoticon(e));
+            let mut out = Vec::new();
+            phrases::extract(&self.lex, &s.tokens, self.cfg.max_phrases, &mut out);
+            out
+        })
+    }
+
+    /// PII spans alone (whole text).
+    pub fn pii(&self, text: &str) -> Vec<PiiSpan> {
+        let mut out = Vec::new();
+        self.pii.detect(text, &mut out);
+        out
+    }
+
+    fn language(
+        &self,
+        text: &str,
+        hint: Option<&str>,
+        s: &mut Scratch,
+    ) -> (Option<&'static str>, f32) {
+        if let Some(code) = hint.and_then(normalise_code) {
+            return (Some(code), 1.0);
+        }
+        s.detect.clear();
+        let mut letters = 0usize;
+        for tok in &s.tokens.toks {
+            if tok.kind != Kind::Word {
+                continue;
+            }
+            let Some(w) = text.get(tok.start..tok.end) else {
+                continue;
+            };
+            if !s.detect.is_empty() {
+                s.detect.push(' ');
+            }
+            s.detect.push_str(w);
+            letters += w.chars().filter(|c| c.is_alphabetic()).count();
+        }
+        let (code, conf) = self.lang.detect(&s.detect, letters);
+        if conf < self.cfg.min_language_confidence {
+            (None, conf)
+        } else {
+            (code, conf)
+        }
+    }
+
+    fn sentiment_of(
+        &self,
+        raw: &RawScore,
+        language: Option<&str>,
+        language_confidence: f32,
+    ) -> Sentiment {
+        if raw.content == 0
+            || (raw.valenced == 0 && (raw.content as usize) < self.cfg.min_content_tokens)
+        {
+            return Sentiment::UNCLASSIFIED;
+        }
+        if let Some(l) = language {
+            if language_confidence >= self.cfg.min_language_confidence
+                && !self.cfg.sentiment_languages.iter().any(|s| s == l)
+            {
+                return Sentiment::UNCLASSIFIED;
+            }
+        }
+        sentiment::label(raw, self.cfg.neutral_band)
+    }
+}

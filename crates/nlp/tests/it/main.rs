@@ -1,0 +1,3 @@
+//! Integration tests for the public API (one test binary for the crate).
+
+mod enrich;
