@@ -670,6 +670,11 @@ pub fn read_jsonl<R: BufRead>(reader: R) -> JsonlRecords<R> {
 }
 
 impl<R: BufRead> JsonlRecords<R> {
+    /// The 1-based number of the line last read (0 before the first).
+    pub fn line(&self) -> usize {
+        self.line
+    }
+
     /// Reads the next line into `buf` without its `\n`. `Ok(None)` at the
     /// end; `Ok(Some(true))` when the line was over [`MAX_LINE_BYTES`] (its
     /// bytes are then skipped, not kept).

@@ -10,6 +10,7 @@ pub mod event_log;
 pub mod ingest;
 mod migrations;
 pub mod rows;
+pub mod scratch;
 
 use std::path::PathBuf;
 

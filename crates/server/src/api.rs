@@ -1,0 +1,568 @@
+//! The HTTP API. Handlers are thin: parse, call the application, render.
+//! Routes and the OpenAPI document come from the same annotations, so they
+//! cannot drift apart.
+
+use crate::AppState;
+use crate::error::{ApiError, ErrorBody};
+use crate::metrics::MetricsReport;
+use crate::pipeline::{IngestReport, Item};
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use domain::conversation::LifecycleAction;
+use domain::{Channel, ConversationId, CustomerId, Direction, MessageId, Visibility};
+use serde::{Deserialize, Serialize};
+use store::{ConversationChange, ConversationFilter, MessageRow, NewEvent, NoteRow};
+use time::OffsetDateTime;
+use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Earshot API",
+        description = "Social customer care: ingest, conversations, agent actions, metrics."
+    ),
+    components(schemas(ErrorBody))
+)]
+struct ApiDoc;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(ingest))
+        .routes(routes!(list_conversations))
+        .routes(routes!(get_conversation))
+        .routes(routes!(reply))
+        .routes(routes!(resolve))
+        .routes(routes!(reopen))
+        .routes(routes!(escalate))
+        .routes(routes!(add_note))
+        .routes(routes!(get_customer))
+        .routes(routes!(tag_customer))
+        .routes(routes!(merge_customers))
+        .routes(routes!(metrics))
+        .routes(routes!(events))
+        .routes(routes!(health))
+}
+
+/// A batch for `POST /api/v1/ingest`: either a JSON array of records or an
+/// object with a `records` array. Each record has the native import
+/// format's shape (docs/import-format.md).
+#[derive(Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum IngestBody {
+    Records {
+        #[schema(value_type = Vec<Object>)]
+        records: Vec<serde_json::Value>,
+    },
+    #[schema(value_type = Vec<Object>)]
+    List(Vec<serde_json::Value>),
+}
+
+fn json_error(e: JsonRejection) -> ApiError {
+    match e {
+        JsonRejection::BytesRejection(b)
+            if b.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE =>
+        {
+            ApiError::TooLarge(format!("over the limit ({})", b.body_text()))
+        }
+        other => ApiError::BadRequest(format!("invalid JSON body: {}", other.body_text())),
+    }
+}
+
+/// Ingests a batch of records. Good items are kept and bad ones reported:
+/// the response says how many were accepted, duplicates and rejected, with
+/// each rejected item's index and reason.
+#[utoipa::path(post, path = "/api/v1/ingest", request_body = IngestBody, tag = "ingest",
+    responses((status = 200, body = IngestReport), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody)))]
+async fn ingest(
+    State(state): State<AppState>,
+    body: Result<Json<IngestBody>, JsonRejection>,
+) -> Result<Json<IngestReport>, ApiError> {
+    let Json(body) = body.map_err(json_error)?;
+    let values = match body {
+        IngestBody::Records { records } => records,
+        IngestBody::List(v) => v,
+    };
+    let mut report = IngestReport::default();
+    let mut items = Vec::with_capacity(values.len());
+    for (i, v) in values.into_iter().enumerate() {
+        match channels::native::parse_value(v) {
+            Ok(record) => items.push(Item { origin: i, record }),
+            Err(e) => report.reject(i, e.to_string()),
+        }
+    }
+    let stored = state.pipeline.ingest(items).await?;
+    report.merge(stored);
+    report.errors.sort_by_key(|e| e.line);
+    Ok(Json(report))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ListQuery {
+    /// open, pending or resolved
+    status: Option<String>,
+    queue: Option<String>,
+    channel: Option<String>,
+    /// low, normal, high or urgent
+    priority: Option<String>,
+    customer_id: Option<String>,
+    /// Cursor: only conversations whose last message is before this RFC 3339 time.
+    before: Option<String>,
+    /// 1..=500, default 50
+    limit: Option<i64>,
+}
+
+fn bad(e: impl std::fmt::Display) -> ApiError {
+    ApiError::BadRequest(e.to_string())
+}
+
+/// Lists conversations, most recently active first.
+#[utoipa::path(get, path = "/api/v1/conversations", params(ListQuery), tag = "conversations",
+    responses((status = 200, body = Vec<Object>), (status = 400, body = ErrorBody)))]
+async fn list_conversations(
+    State(state): State<AppState>,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Vec<store::ConversationSummary>>, ApiError> {
+    let filter = ConversationFilter {
+        status: q
+            .status
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(bad)?,
+        queue: q.queue,
+        channel: q
+            .channel
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(bad)?,
+        priority: q
+            .priority
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(bad)?,
+        customer_id: q
+            .customer_id
+            .as_deref()
+            .map(|s| {
+                s.parse::<CustomerId>()
+                    .map_err(|e| bad(format!("customer_id: {e}")))
+            })
+            .transpose()?,
+        before_ms: q
+            .before
+            .as_deref()
+            .map(|v| crate::metrics::parse_time("before", v).map(store::to_ms))
+            .transpose()
+            .map_err(bad)?,
+        limit: q.limit.unwrap_or(50),
+    };
+    if !(1..=500).contains(&filter.limit) {
+        return Err(bad("parameter 'limit' must be between 1 and 500"));
+    }
+    Ok(Json(state.store().list_conversations(&filter).await?))
+}
+
+fn conversation_id(s: &str) -> Result<ConversationId, ApiError> {
+    s.parse()
+        .map_err(|_| ApiError::NotFound(format!("conversation {s}")))
+}
+
+/// One conversation with its customer, messages, notes and audit events.
+#[utoipa::path(get, path = "/api/v1/conversations/{id}", tag = "conversations",
+    params(("id" = String, Path, description = "conversation id")),
+    responses((status = 200, body = Object), (status = 404, body = ErrorBody)))]
+async fn get_conversation(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<store::ConversationDetail>, ApiError> {
+    let id = conversation_id(&id)?;
+    state
+        .store()
+        .get_conversation(id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("conversation {id}")))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplyBody {
+    pub text: String,
+    /// Who sends it, e.g. `agent:maria`.
+    pub actor: String,
+    /// public (default) or private.
+    #[schema(value_type = Option<String>)]
+    pub visibility: Option<Visibility>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActorBody {
+    pub actor: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EscalateBody {
+    pub actor: String,
+    /// e.g. tier2, pr, legal, leadership
+    pub tier: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoteBody {
+    pub author: String,
+    pub body: String,
+}
+
+fn need(field: &str, value: &str) -> Result<(), ApiError> {
+    if value.trim().is_empty() {
+        return Err(bad(format!("field '{field}' must not be empty")));
+    }
+    domain::message::check_len("field", value, domain::message::MAX_TEXT_BYTES).map_err(|_| {
+        bad(format!(
+            "field '{field}' is over the limit of {} bytes",
+            domain::message::MAX_TEXT_BYTES
+        ))
+    })
+}
+
+async fn change(
+    state: &AppState,
+    id: &str,
+    f: impl FnOnce(&mut domain::Conversation) -> Result<ConversationChange, ApiError>,
+) -> Result<Json<domain::Conversation>, ApiError> {
+    let id = conversation_id(id)?;
+    Ok(Json(state.store().update_conversation(id, f).await??))
+}
+
+/// Sends a reply: stored as an outbound message on the conversation's channel.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/reply", request_body = ReplyBody, tag = "actions",
+    params(("id" = String, Path, description = "conversation id")),
+    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn reply(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<ReplyBody>, JsonRejection>,
+) -> Result<Json<domain::Conversation>, ApiError> {
+    let Json(b) = body.map_err(json_error)?;
+    need("text", &b.text)?;
+    need("actor", &b.actor)?;
+    change(&state, &id, |conv| {
+        let now = OffsetDateTime::now_utc();
+        let msg_id = MessageId::new();
+        conv.add_outbound(now);
+        let message = domain::InboundMessage {
+            channel: conv.channel,
+            external_id: format!("earshot:{msg_id}"),
+            direction: Direction::Outbound,
+            visibility: b.visibility.unwrap_or(Visibility::Public),
+            author: domain::Author {
+                id: b.actor.clone(),
+                handle: None,
+                name: None,
+                followers: None,
+            },
+            brand_account: None,
+            text: b.text,
+            created_at: now,
+            in_reply_to: None,
+            language: None,
+        };
+        Ok(ConversationChange {
+            events: vec![NewEvent::new(
+                now,
+                &b.actor,
+                "reply.sent",
+                "conversation",
+                conv.id,
+                serde_json::json!({ "message_id": msg_id }),
+            )],
+            messages: vec![MessageRow {
+                id: msg_id,
+                conversation_id: Some(conv.id),
+                customer_id: Some(conv.customer_id),
+                message,
+                signals: None,
+                sent_by: Some(b.actor),
+            }],
+            notes: vec![],
+        })
+    })
+    .await
+}
+
+fn lifecycle(
+    action: LifecycleAction,
+    actor: String,
+) -> impl FnOnce(&mut domain::Conversation) -> Result<ConversationChange, ApiError> {
+    move |conv| {
+        let now = OffsetDateTime::now_utc();
+        conv.apply(&action, now)
+            .map_err(|e| ApiError::Conflict(e.to_string()))?;
+        let name = match action {
+            LifecycleAction::Resolve => "conversation.resolved",
+            LifecycleAction::Reopen => "conversation.reopened",
+            LifecycleAction::Escalate { .. } => "conversation.escalated",
+        };
+        Ok(ConversationChange {
+            events: vec![NewEvent::new(
+                now,
+                &actor,
+                name,
+                "conversation",
+                conv.id,
+                serde_json::json!({ "action": action }),
+            )],
+            ..Default::default()
+        })
+    }
+}
+
+/// Resolves a conversation (409 if it is already resolved).
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/resolve", request_body = ActorBody, tag = "actions",
+    params(("id" = String, Path, description = "conversation id")),
+    responses((status = 200, body = Object), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn resolve(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<ActorBody>, JsonRejection>,
+) -> Result<Json<domain::Conversation>, ApiError> {
+    let Json(b) = body.map_err(json_error)?;
+    need("actor", &b.actor)?;
+    change(&state, &id, lifecycle(LifecycleAction::Resolve, b.actor)).await
+}
+
+/// Reopens a resolved conversation (409 if it is not resolved).
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/reopen", request_body = ActorBody, tag = "actions",
+    params(("id" = String, Path, description = "conversation id")),
+    responses((status = 200, body = Object), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn reopen(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<ActorBody>, JsonRejection>,
+) -> Result<Json<domain::Conversation>, ApiError> {
+    let Json(b) = body.map_err(json_error)?;
+    need("actor", &b.actor)?;
+    change(&state, &id, lifecycle(LifecycleAction::Reopen, b.actor)).await
+}
+
+/// Escalates a conversation to a named tier.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/escalate", request_body = EscalateBody, tag = "actions",
+    params(("id" = String, Path, description = "conversation id")),
+    responses((status = 200, body = Object), (status = 404, body = ErrorBody)))]
+async fn escalate(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<EscalateBody>, JsonRejection>,
+) -> Result<Json<domain::Conversation>, ApiError> {
+    let Json(b) = body.map_err(json_error)?;
+    need("actor", &b.actor)?;
+    need("tier", &b.tier)?;
+    change(
+        &state,
+        &id,
+        lifecycle(LifecycleAction::Escalate { tier: b.tier }, b.actor),
+    )
+    .await
+}
+
+/// Adds an internal note (never sent to the customer).
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/notes", request_body = NoteBody, tag = "actions",
+    params(("id" = String, Path, description = "conversation id")),
+    responses((status = 200, body = Object), (status = 404, body = ErrorBody)))]
+async fn add_note(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<NoteBody>, JsonRejection>,
+) -> Result<Json<domain::Conversation>, ApiError> {
+    let Json(b) = body.map_err(json_error)?;
+    need("author", &b.author)?;
+    need("body", &b.body)?;
+    change(&state, &id, |conv| {
+        let now = OffsetDateTime::now_utc();
+        let note = NoteRow {
+            id: uuid::Uuid::now_v7(),
+            conversation_id: conv.id,
+            author: b.author.clone(),
+            body: b.body,
+            created_at: now,
+        };
+        Ok(ConversationChange {
+            events: vec![NewEvent::new(
+                now,
+                &b.author,
+                "note.added",
+                "conversation",
+                conv.id,
+                serde_json::json!({ "note_id": note.id }),
+            )],
+            notes: vec![note],
+            ..Default::default()
+        })
+    })
+    .await
+}
+
+fn customer_id(s: &str) -> Result<CustomerId, ApiError> {
+    s.parse()
+        .map_err(|_| ApiError::NotFound(format!("customer {s}")))
+}
+
+/// A customer with their identities and tags.
+#[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "customers",
+    params(("id" = String, Path, description = "customer id")),
+    responses((status = 200, body = Object), (status = 404, body = ErrorBody)))]
+async fn get_customer(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<store::CustomerDetail>, ApiError> {
+    let id = customer_id(&id)?;
+    state
+        .store()
+        .get_customer(id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("customer {id}")))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TagBody {
+    pub tag: String,
+    pub actor: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TagsResponse {
+    pub tags: Vec<String>,
+}
+
+/// Tags a customer (routing rules can match customer tags).
+#[utoipa::path(post, path = "/api/v1/customers/{id}/tags", request_body = TagBody, tag = "customers",
+    params(("id" = String, Path, description = "customer id")),
+    responses((status = 200, body = TagsResponse), (status = 404, body = ErrorBody)))]
+async fn tag_customer(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<TagBody>, JsonRejection>,
+) -> Result<Json<TagsResponse>, ApiError> {
+    let Json(b) = body.map_err(json_error)?;
+    need("tag", &b.tag)?;
+    need("actor", &b.actor)?;
+    let id = customer_id(&id)?;
+    let tags = state
+        .store()
+        .tag_customer(id, b.tag.trim(), &b.actor)
+        .await?;
+    Ok(Json(TagsResponse { tags }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergeBody {
+    /// The customer that remains.
+    pub into: String,
+    /// The customer merged into `into`.
+    pub from: String,
+    pub actor: String,
+}
+
+/// Merges two customers: identities, conversations and tags move to `into`;
+/// the merge is an audited event.
+#[utoipa::path(post, path = "/api/v1/customers/merge", request_body = MergeBody, tag = "customers",
+    responses((status = 200, body = Object), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn merge_customers(
+    State(state): State<AppState>,
+    body: Result<Json<MergeBody>, JsonRejection>,
+) -> Result<Json<store::CustomerDetail>, ApiError> {
+    let Json(b) = body.map_err(json_error)?;
+    need("actor", &b.actor)?;
+    let into = customer_id(&b.into)?;
+    let from = customer_id(&b.from)?;
+    state.store().merge_customers(into, from, &b.actor).await?;
+    state
+        .store()
+        .get_customer(into)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("customer {into}")))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct MetricsQuery {
+    /// Range start, RFC 3339 (default: all history).
+    from: Option<String>,
+    /// Range end (exclusive), RFC 3339.
+    to: Option<String>,
+    channel: Option<String>,
+}
+
+/// Headline metrics (docs/metrics.md): first response time, time to
+/// resolution, response rate, and volume by channel and topic.
+#[utoipa::path(get, path = "/api/v1/metrics", params(MetricsQuery), tag = "metrics",
+    responses((status = 200, body = MetricsReport), (status = 400, body = ErrorBody)))]
+async fn metrics(
+    State(state): State<AppState>,
+    Query(q): Query<MetricsQuery>,
+) -> Result<Json<MetricsReport>, ApiError> {
+    let (from_ms, to_ms) =
+        crate::metrics::parse_range(q.from.as_deref(), q.to.as_deref()).map_err(bad)?;
+    let channel: Option<Channel> = q
+        .channel
+        .as_deref()
+        .map(str::parse)
+        .transpose()
+        .map_err(bad)?;
+    Ok(Json(
+        crate::metrics::report(state.store(), from_ms, to_ms, channel).await?,
+    ))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct EventsQuery {
+    /// Return events with a sequence number above this (default 0).
+    after: Option<i64>,
+    /// 1..=10000, default 100
+    limit: Option<i64>,
+}
+
+/// The audit log, in order; each event carries its hash-chain link.
+#[utoipa::path(get, path = "/api/v1/events", params(EventsQuery), tag = "audit",
+    responses((status = 200, body = Vec<Object>)))]
+async fn events(
+    State(state): State<AppState>,
+    Query(q): Query<EventsQuery>,
+) -> Result<Json<Vec<store::EventRow>>, ApiError> {
+    Ok(Json(
+        state
+            .store()
+            .events(q.after.unwrap_or(0), q.limit.unwrap_or(100))
+            .await?,
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    pub status: &'static str,
+    #[schema(value_type = Object)]
+    pub counts: store::Counts,
+}
+
+/// Liveness and row counts.
+#[utoipa::path(get, path = "/api/v1/health", tag = "ops", responses((status = 200, body = Health)))]
+async fn health(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
+    Ok(Json(Health {
+        status: "ok",
+        counts: state.store().counts().await?,
+    }))
+}

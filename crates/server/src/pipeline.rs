@@ -1,0 +1,569 @@
+//! The ingest pipeline: validate → dedupe → enrich → identify → thread →
+//! route → persist with events, one write transaction per batch.
+//!
+//! Enrichment (the CPU-heavy part) runs on all cores before the write
+//! transaction opens; threading and routing run inside it, against state the
+//! store loads for the whole batch in a handful of queries.
+
+use crate::config::Settings;
+use domain::record::Record;
+use domain::routing::{Router, RoutingInput};
+use domain::threading::{ThreadDecision, ThreadingConfig, thread_inbound, thread_outbound};
+use domain::{Conversation, ConversationId, CustomerId, Direction, MessageId, Signals};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::Arc;
+use store::ingest::{
+    Key, KnownCustomer, LifecycleRow, NewCustomer, NewIdentity, RecordKind, SurveyRow,
+};
+use store::{IngestContext, IngestKeys, IngestPlan, MessageRow, NewEvent, Store};
+
+/// One input item and where it came from (a line number or a batch index),
+/// so that errors can name it.
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub origin: usize,
+    pub record: Record,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ItemError {
+    /// Line number (imports, 1-based) or index in the batch (API, 0-based).
+    pub line: usize,
+    pub reason: String,
+}
+
+/// What happened to a batch.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct IngestReport {
+    pub accepted: u64,
+    pub duplicates: u64,
+    pub rejected: u64,
+    pub errors: Vec<ItemError>,
+}
+
+impl IngestReport {
+    pub fn reject(&mut self, line: usize, reason: impl Into<String>) {
+        self.rejected += 1;
+        self.errors.push(ItemError {
+            line,
+            reason: reason.into(),
+        });
+    }
+
+    pub fn merge(&mut self, other: IngestReport) {
+        self.accepted += other.accepted;
+        self.duplicates += other.duplicates;
+        self.rejected += other.rejected;
+        self.errors.extend(other.errors);
+    }
+}
+
+pub struct Pipeline {
+    store: Store,
+    enricher: Arc<nlp::Enricher>,
+    router: Router,
+    threading: ThreadingConfig,
+}
+
+impl Pipeline {
+    pub fn new(store: Store, settings: &Settings) -> anyhow::Result<Self> {
+        let enricher = nlp::Enricher::new(nlp::NlpConfig {
+            taxonomy: settings.taxonomy.clone().unwrap_or_default(),
+            ..Default::default()
+        })?;
+        let router = Router::new(
+            settings.routing.default_queue.clone(),
+            settings.routing.rules.clone(),
+        )?;
+        Ok(Self {
+            store,
+            enricher: Arc::new(enricher),
+            router,
+            threading: settings.threading,
+        })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn enricher(&self) -> &nlp::Enricher {
+        &self.enricher
+    }
+
+    /// Ingests one batch in one transaction. Invalid items are reported and
+    /// skipped; every valid item is stored (or counted as a duplicate).
+    pub async fn ingest(&self, items: Vec<Item>) -> Result<IngestReport, store::StoreError> {
+        let mut report = IngestReport::default();
+        let mut valid = Vec::with_capacity(items.len());
+        for it in items {
+            match it.record.validate() {
+                Ok(()) => valid.push(it),
+                Err(e) => report.reject(it.origin, format!("{}: {e}", it.record.kind())),
+            }
+        }
+        if valid.is_empty() {
+            return Ok(report);
+        }
+        // Parents before replies: process in time order (stable for ties).
+        valid.sort_by_key(|it| it.record.at());
+
+        let enricher = self.enricher.clone();
+        let (valid, signals) = tokio::task::spawn_blocking(move || {
+            let signals = enrich_all(&enricher, &valid);
+            (valid, signals)
+        })
+        .await
+        .map_err(|e| store::StoreError::Conflict(format!("enrichment task failed: {e}")))?;
+
+        let keys = collect_keys(&valid);
+        let router = &self.router;
+        let threading = &self.threading;
+        self.store
+            .ingest(&keys, move |ctx| {
+                let mut planner = Planner::new(ctx, router, threading);
+                for (it, sig) in valid.into_iter().zip(signals) {
+                    planner.add(it, sig, &mut report);
+                }
+                (planner.finish(), report)
+            })
+            .await
+    }
+}
+
+/// Enriches every customer message and piece of feedback; brand messages
+/// carry no customer signals.
+fn enrich_all(enricher: &nlp::Enricher, items: &[Item]) -> Vec<Option<Signals>> {
+    items
+        .par_iter()
+        .with_min_len(64)
+        .map(|it| match &it.record {
+            Record::Message(m) if m.direction == Direction::Inbound => {
+                let e = enricher.enrich(&m.text, m.language.as_deref());
+                Some(Signals {
+                    language: e.language,
+                    language_confidence: e.language_confidence,
+                    sentiment: e.sentiment.label.as_str().to_string(),
+                    sentiment_score: e.sentiment.score,
+                    sentiment_confidence: e.sentiment.confidence,
+                    topic: e.topic,
+                    topic_confidence: e.topic_confidence,
+                    influence: nlp::influence_score(m.author.followers.unwrap_or(0)),
+                })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn collect_keys(items: &[Item]) -> IngestKeys {
+    let mut keys = IngestKeys::default();
+    for it in items {
+        match &it.record {
+            Record::Message(m) => {
+                keys.messages.push((m.channel, m.external_id.clone()));
+                if m.direction == Direction::Inbound {
+                    keys.authors.push((m.channel, m.author.id.clone()));
+                }
+                if let Some(p) = &m.in_reply_to {
+                    keys.referenced.push((m.channel, p.clone()));
+                }
+            }
+            Record::Lifecycle(l) => {
+                keys.referenced.push((l.channel, l.message_id.clone()));
+                keys.record_ids.push((RecordKind::Lifecycle, l.id.clone()));
+            }
+            Record::Survey(s) => {
+                keys.referenced.push((s.channel, s.message_id.clone()));
+                keys.record_ids.push((RecordKind::Survey, s.id.clone()));
+            }
+            Record::Feedback(f) => keys.record_ids.push((RecordKind::Feedback, f.id.clone())),
+            Record::Change(c) => keys.record_ids.push((RecordKind::Change, c.id.clone())),
+        }
+    }
+    keys
+}
+
+const PIPELINE: &str = "system:pipeline";
+
+/// Turns a batch into writes, applying the domain's threading and routing
+/// rules against the loaded context and the batch's own earlier items.
+struct Planner<'a> {
+    ctx: IngestContext,
+    router: &'a Router,
+    threading: &'a ThreadingConfig,
+    /// Messages already placed by this batch: key → (conversation, customer).
+    placed: HashMap<Key, (Option<ConversationId>, Option<CustomerId>)>,
+    touched: Vec<ConversationId>,
+    plan: IngestPlan,
+}
+
+impl<'a> Planner<'a> {
+    fn new(ctx: IngestContext, router: &'a Router, threading: &'a ThreadingConfig) -> Self {
+        Self {
+            ctx,
+            router,
+            threading,
+            placed: HashMap::new(),
+            touched: Vec::new(),
+            plan: IngestPlan::default(),
+        }
+    }
+
+    fn touch(&mut self, id: ConversationId) {
+        if !self.touched.contains(&id) {
+            self.touched.push(id);
+        }
+    }
+
+    /// The conversation (and its customer) a message key belongs to.
+    fn locate(&self, key: &Key) -> Option<(Option<ConversationId>, Option<CustomerId>)> {
+        self.placed
+            .get(key)
+            .or_else(|| self.ctx.referenced.get(key))
+            .copied()
+    }
+
+    fn conversation_of(&self, key: &Key) -> Option<&Conversation> {
+        self.locate(key)
+            .and_then(|(c, _)| c)
+            .and_then(|c| self.ctx.conversations.get(&c))
+    }
+
+    fn add(&mut self, it: Item, signals: Option<Signals>, report: &mut IngestReport) {
+        let origin = it.origin;
+        let outcome = match it.record {
+            Record::Message(m) => self.add_message(m, signals),
+            Record::Lifecycle(l) => self.add_lifecycle(l),
+            Record::Survey(s) => self.add_survey(s),
+            Record::Feedback(f) => self.add_simple(RecordKind::Feedback, f.id.clone(), |p| {
+                p.plan.events.push(NewEvent::new(
+                    f.at,
+                    PIPELINE,
+                    "feedback.received",
+                    "feedback",
+                    &f.id,
+                    serde_json::json!({ "channel": f.channel }),
+                ));
+                p.plan.feedback.push(f);
+            }),
+            Record::Change(c) => self.add_simple(RecordKind::Change, c.id.clone(), |p| {
+                p.plan.events.push(NewEvent::new(
+                    c.at,
+                    PIPELINE,
+                    "change.recorded",
+                    "change",
+                    &c.id,
+                    serde_json::json!({ "kind": c.kind, "title": c.title, "owner_team": c.owner_team }),
+                ));
+                p.plan.changes.push(c);
+            }),
+        };
+        match outcome {
+            Outcome::Accepted => report.accepted += 1,
+            Outcome::Duplicate => report.duplicates += 1,
+            Outcome::Rejected(reason) => report.reject(origin, reason),
+        }
+    }
+
+    fn add_simple(
+        &mut self,
+        kind: RecordKind,
+        id: String,
+        write: impl FnOnce(&mut Self),
+    ) -> Outcome {
+        if !self.ctx.existing_records.insert((kind, id)) {
+            return Outcome::Duplicate;
+        }
+        write(self);
+        Outcome::Accepted
+    }
+
+    fn customer_for(&mut self, m: &domain::InboundMessage) -> KnownCustomer {
+        let key = (m.channel, m.author.id.clone());
+        if let Some(c) = self.ctx.customers.get(&key) {
+            return c.clone();
+        }
+        let id = CustomerId::new();
+        let name = m.author.name.clone().or_else(|| m.author.handle.clone());
+        self.plan.customers.push(NewCustomer {
+            id,
+            display_name: name.clone(),
+            created_at: m.created_at,
+        });
+        self.plan.identities.push(NewIdentity {
+            channel: m.channel,
+            external_user_id: m.author.id.clone(),
+            customer_id: id,
+            handle: m.author.handle.clone(),
+            display_name: m.author.name.clone(),
+            followers: m.author.followers,
+        });
+        self.plan.events.push(NewEvent::new(
+            m.created_at,
+            PIPELINE,
+            "customer.created",
+            "customer",
+            id,
+            serde_json::json!({ "channel": m.channel, "external_user_id": m.author.id, "handle": m.author.handle }),
+        ));
+        let known = KnownCustomer {
+            id,
+            tags: Vec::new(),
+        };
+        self.ctx.customers.insert(key, known.clone());
+        known
+    }
+
+    fn add_message(&mut self, m: domain::InboundMessage, signals: Option<Signals>) -> Outcome {
+        let key: Key = (m.channel, m.external_id.clone());
+        if self.ctx.existing_messages.contains(&key) || self.placed.contains_key(&key) {
+            return Outcome::Duplicate;
+        }
+        let parent_key = m.in_reply_to.as_ref().map(|p| (m.channel, p.clone()));
+        let parent = parent_key
+            .as_ref()
+            .and_then(|k| self.conversation_of(k))
+            .map(Conversation::as_ref);
+        let (conversation_id, customer_id, action) = match m.direction {
+            Direction::Inbound => {
+                let customer = self.customer_for(&m);
+                let latest = self.ctx.latest.get(&customer.id).map(Conversation::as_ref);
+                let decision = thread_inbound(
+                    customer.id,
+                    m.created_at,
+                    parent.as_ref(),
+                    latest.as_ref(),
+                    self.threading,
+                );
+                let sig = signals.clone().unwrap_or_default();
+                let routing = self.router.route(&RoutingInput {
+                    channel: m.channel,
+                    visibility: m.visibility,
+                    language: sig.language.as_deref(),
+                    topic: sig.topic.as_deref(),
+                    sentiment: &sig.sentiment,
+                    influence: sig.influence,
+                    text: &m.text,
+                    customer_tags: &customer.tags,
+                });
+                let score = signals
+                    .as_ref()
+                    .filter(|s| s.sentiment != "unclassified")
+                    .map(|s| s.sentiment_score);
+                let conv_id = match decision {
+                    ThreadDecision::Join(id) => id,
+                    // Customer messages are never unthreaded; treat it as new.
+                    ThreadDecision::New { repeat_of } => {
+                        self.open(&m, customer.id, &routing, repeat_of)
+                    }
+                    ThreadDecision::Unthreaded => self.open(&m, customer.id, &routing, None),
+                };
+                let Some(conv) = self.ctx.conversations.get_mut(&conv_id) else {
+                    return Outcome::Rejected(format!(
+                        "message {}: its conversation vanished",
+                        m.external_id
+                    ));
+                };
+                conv.add_inbound(m.created_at, score, sig.topic.as_deref(), &routing);
+                self.ctx.latest.insert(customer.id, conv.clone());
+                (Some(conv_id), Some(customer.id), "message.received")
+            }
+            Direction::Outbound => match thread_outbound(parent.as_ref()) {
+                ThreadDecision::Join(id) => match self.ctx.conversations.get_mut(&id) {
+                    Some(conv) => {
+                        conv.add_outbound(m.created_at);
+                        let customer = conv.customer_id;
+                        if self.ctx.latest.get(&customer).is_some_and(|l| l.id == id) {
+                            self.ctx.latest.insert(customer, conv.clone());
+                        }
+                        (Some(id), Some(customer), "message.sent")
+                    }
+                    None => (None, None, "message.sent"),
+                },
+                _ => (None, None, "message.sent"),
+            },
+        };
+        if let Some(c) = conversation_id {
+            self.touch(c);
+        }
+        let id = MessageId::new();
+        let subject = conversation_id.map_or_else(|| id.to_string(), |c| c.to_string());
+        self.plan.events.push(NewEvent::new(
+            m.created_at,
+            PIPELINE,
+            action,
+            if conversation_id.is_some() {
+                "conversation"
+            } else {
+                "message"
+            },
+            subject,
+            serde_json::json!({
+                "message_id": id,
+                "channel": m.channel,
+                "external_id": m.external_id,
+                "direction": m.direction,
+            }),
+        ));
+        self.placed.insert(key, (conversation_id, customer_id));
+        self.plan.messages.push(MessageRow {
+            id,
+            conversation_id,
+            customer_id,
+            message: m,
+            signals,
+            sent_by: None,
+        });
+        Outcome::Accepted
+    }
+
+    fn open(
+        &mut self,
+        m: &domain::InboundMessage,
+        customer: CustomerId,
+        routing: &domain::routing::RoutingOutcome,
+        repeat_of: Option<ConversationId>,
+    ) -> ConversationId {
+        let conv = Conversation::open(customer, m.channel, m.created_at, routing, repeat_of);
+        self.plan.events.push(NewEvent::new(
+            m.created_at,
+            PIPELINE,
+            "conversation.opened",
+            "conversation",
+            conv.id,
+            serde_json::json!({
+                "customer_id": customer,
+                "queue": routing.queue,
+                "priority": routing.priority,
+                "rules": routing.matched,
+                "repeat_of": repeat_of,
+            }),
+        ));
+        let id = conv.id;
+        self.ctx.conversations.insert(id, conv);
+        id
+    }
+
+    fn add_lifecycle(&mut self, l: domain::record::LifecycleEvent) -> Outcome {
+        if self
+            .ctx
+            .existing_records
+            .contains(&(RecordKind::Lifecycle, l.id.clone()))
+        {
+            return Outcome::Duplicate;
+        }
+        let key = (l.channel, l.message_id.clone());
+        let Some(conv_id) = self.locate(&key).and_then(|(c, _)| c) else {
+            return Outcome::Rejected(format!(
+                "{}: message {} on {} is not in any conversation",
+                l.action.name(),
+                l.message_id,
+                l.channel
+            ));
+        };
+        let Some(conv) = self.ctx.conversations.get_mut(&conv_id) else {
+            return Outcome::Rejected(format!(
+                "{}: conversation {conv_id} not loaded",
+                l.action.name()
+            ));
+        };
+        if let Err(e) = conv.apply(&l.action, l.at) {
+            return Outcome::Rejected(format!("{} {}: {e}", l.action.name(), l.id));
+        }
+        let customer = conv.customer_id;
+        if self
+            .ctx
+            .latest
+            .get(&customer)
+            .is_some_and(|c| c.id == conv_id)
+        {
+            self.ctx.latest.insert(customer, conv.clone());
+        }
+        self.touch(conv_id);
+        self.ctx
+            .existing_records
+            .insert((RecordKind::Lifecycle, l.id.clone()));
+        let action = format!("conversation.{}", past_tense(&l.action));
+        self.plan.events.push(NewEvent::new(
+            l.at,
+            &l.actor,
+            &action,
+            "conversation",
+            conv_id,
+            serde_json::json!({ "record_id": l.id, "action": l.action }),
+        ));
+        self.plan.lifecycle.push(LifecycleRow {
+            id: l.id,
+            conversation_id: conv_id,
+            action: l.action.name().to_string(),
+            actor: l.actor,
+            at: l.at,
+        });
+        Outcome::Accepted
+    }
+
+    fn add_survey(&mut self, s: domain::record::SurveyAnswer) -> Outcome {
+        if self
+            .ctx
+            .existing_records
+            .contains(&(RecordKind::Survey, s.id.clone()))
+        {
+            return Outcome::Duplicate;
+        }
+        let key = (s.channel, s.message_id.clone());
+        let Some(conv) = self.conversation_of(&key) else {
+            return Outcome::Rejected(format!(
+                "survey {}: message {} on {} is not in any conversation",
+                s.id, s.message_id, s.channel
+            ));
+        };
+        let (conv_id, customer_id) = (conv.id, conv.customer_id);
+        self.ctx
+            .existing_records
+            .insert((RecordKind::Survey, s.id.clone()));
+        self.plan.events.push(NewEvent::new(
+            s.at,
+            PIPELINE,
+            "survey.answered",
+            "conversation",
+            conv_id,
+            serde_json::json!({ "record_id": s.id, "kind": s.kind, "score": s.score }),
+        ));
+        self.plan.surveys.push(SurveyRow {
+            id: s.id,
+            conversation_id: conv_id,
+            customer_id,
+            kind: s.kind,
+            score: s.score,
+            comment: s.comment,
+            at: s.at,
+        });
+        Outcome::Accepted
+    }
+
+    fn finish(mut self) -> IngestPlan {
+        for id in &self.touched {
+            if let Some(c) = self.ctx.conversations.get(id) {
+                self.plan.conversations.push(c.clone());
+            }
+        }
+        self.plan
+    }
+}
+
+enum Outcome {
+    Accepted,
+    Duplicate,
+    Rejected(String),
+}
+
+fn past_tense(a: &domain::conversation::LifecycleAction) -> &'static str {
+    match a {
+        domain::conversation::LifecycleAction::Resolve => "resolved",
+        domain::conversation::LifecycleAction::Reopen => "reopened",
+        domain::conversation::LifecycleAction::Escalate { .. } => "escalated",
+    }
+}
