@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use serde::{Deserialize, Serialize};
 
 use crate::NlpError;
-use crate::lang::{LangDetector, normalise_code};
+use crate::lang::{LangDetector, LanguageMethod, normalise_code};
 use crate::lexicon::{Lexicon, PhraseTable};
 use crate::phrases;
 use crate::pii::{PiiDetector, PiiPattern, PiiSpan, default_pii_patterns};
@@ -40,6 +40,8 @@ pub struct NlpConfig {
     /// Language, sentiment, topic and phrases look at the first this-many bytes of a message
     /// (PII is always searched in the whole text), which bounds the cost of huge inputs.
     pub max_analysed_bytes: usize,
+    /// How languages are detected (the default was chosen by measurement, see docs/nlp.md).
+    pub language_method: LanguageMethod,
     /// Patterns for order / account numbers (e-mail, phone and card detection are built in).
     pub pii_patterns: Vec<PiiPattern>,
 }
@@ -57,6 +59,7 @@ impl Default for NlpConfig {
             min_content_tokens: 2,
             max_phrases: 12,
             max_analysed_bytes: 16 * 1024,
+            language_method: LanguageMethod::default(),
             pii_patterns: default_pii_patterns(),
         }
     }
@@ -148,7 +151,8 @@ impl Enricher {
             })?;
             sentiment_languages.push(code.to_string());
         }
-        let lang = LangDetector::new(&config.languages)?;
+        let mut lang = LangDetector::new(&config.languages)?;
+        lang.method = config.language_method;
         let topics = TopicMatcher::new(&config.taxonomy)?;
         let pii = PiiDetector::new(&config.pii_patterns)?;
         let mut cfg = config;
@@ -240,6 +244,21 @@ impl Enricher {
         })
     }
 
+    /// The function-word vote alone (no fallback): `Some(code)` only when it is clear.
+    pub fn language_vote(&self, text: &str) -> Option<&'static str> {
+        let analysed = truncate_at_char(text, self.cfg.max_analysed_bytes);
+        with_scratch(|s| {
+            s.tokens.tokenize(analysed, &|e| self.lex.is_emoticon(e));
+            let t = &s.tokens;
+            let lower = t
+                .toks
+                .iter()
+                .filter(|k| k.kind == Kind::Word)
+                .map(|k| t.norm(k));
+            self.lang.vote(lower).map(|(c, _)| c)
+        })
+    }
+
     /// Key phrases alone.
     pub fn phrases(&self, text: &str) -> Vec<String> {
         let analysed = truncate_at_char(text, self.cfg.max_analysed_bytes);
@@ -282,7 +301,13 @@ impl Enricher {
             s.detect.push_str(w);
             letters += w.chars().filter(|c| c.is_alphabetic()).count();
         }
-        let (code, conf) = self.lang.detect(&s.detect, letters);
+        let Scratch { tokens, detect, .. } = s;
+        let lower = tokens
+            .toks
+            .iter()
+            .filter(|t| t.kind == Kind::Word)
+            .map(|t| tokens.norm(t));
+        let (code, conf) = self.lang.detect(lower, detect, letters);
         if conf < self.cfg.min_language_confidence {
             (None, conf)
         } else {

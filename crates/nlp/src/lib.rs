@@ -24,6 +24,7 @@ mod topic;
 
 pub use enricher::{Enricher, Enrichment, NlpConfig};
 pub use error::NlpError;
+pub use lang::LanguageMethod;
 pub use model::Task;
 pub use pii::{PiiKind, PiiPattern, PiiSpan, default_pii_patterns, luhn_valid, redact};
 pub use rules::{Rule, Rules};
