@@ -1,0 +1,297 @@
+//! The HTTP API end to end over a real socket.
+
+use crate::on_both;
+use crate::support::*;
+use serde_json::{Value, json};
+use server::{AppState, Settings};
+use std::sync::Arc;
+
+struct Running {
+    base: String,
+    client: reqwest::Client,
+    env: Env,
+    task: tokio::task::JoinHandle<()>,
+}
+
+async fn spawn(backend: &str, settings: Settings) -> Option<Running> {
+    let env = env(backend, settings.clone()).await?;
+    let state = AppState {
+        pipeline: Arc::new(server::Pipeline::new(env.store().clone(), &settings).unwrap()),
+        settings: Arc::new(settings),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, server::app(state)).await.unwrap();
+    });
+    Some(Running {
+        base: format!("http://{addr}"),
+        client: reqwest::Client::new(),
+        env,
+        task,
+    })
+}
+
+impl Running {
+    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        let r = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+    async fn get(&self, path: &str) -> (u16, Value) {
+        let r = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+    async fn stop(self) {
+        self.task.abort();
+        self.env.done().await;
+    }
+}
+
+fn v(line: String) -> Value {
+    serde_json::from_str(&line).unwrap()
+}
+
+async fn agent_workflow(backend: &str) {
+    let Some(app) = spawn(backend, Settings::default()).await else {
+        return;
+    };
+    let batch = json!({ "records": [
+        v(inbound("1", "ann", "2026-03-02T09:00:00Z", "My parcel never arrived")),
+        { "type": "message", "channel": "myspace", "id": "x" },
+        v(inbound("2", "bob", "not-a-time", "hi")),
+        v(inbound("3", "bob", "2026-03-02T09:00:00Z", "refund?")),
+    ]});
+    let (status, report) = app.post("/api/v1/ingest", batch).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["accepted"], 2);
+    assert_eq!(report["rejected"], 2);
+    let errors = report["errors"].as_array().unwrap();
+    assert_eq!(errors[0]["line"], 1);
+    assert!(
+        errors[0]["reason"].as_str().unwrap().contains("myspace"),
+        "{report}"
+    );
+    assert_eq!(errors[1]["line"], 2);
+    assert!(
+        errors[1]["reason"].as_str().unwrap().contains("not-a-time"),
+        "{report}"
+    );
+
+    let (_, list) = app.get("/api/v1/conversations?status=open").await;
+    let list = list.as_array().unwrap().clone();
+    assert_eq!(list.len(), 2);
+    let ann = list.iter().find(|c| c["customer_name"] == "@ann").unwrap();
+    let id = ann["id"].as_str().unwrap().to_string();
+    let customer = ann["customer_id"].as_str().unwrap().to_string();
+
+    let (s, conv) = app
+        .post(
+            &format!("/api/v1/conversations/{id}/reply"),
+            json!({ "text": "On it!", "actor": "agent:maria" }),
+        )
+        .await;
+    assert_eq!(s, 200, "{conv}");
+    assert_eq!(conv["status"], "pending");
+    assert!(conv["first_response_at"].is_string());
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/conversations/{id}/notes"),
+            json!({ "author": "agent:maria", "body": "VIP" }),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (s, conv) = app
+        .post(
+            &format!("/api/v1/conversations/{id}/resolve"),
+            json!({ "actor": "agent:maria" }),
+        )
+        .await;
+    assert_eq!((s, conv["status"].as_str()), (200, Some("resolved")));
+    let (s, err) = app
+        .post(
+            &format!("/api/v1/conversations/{id}/resolve"),
+            json!({ "actor": "agent:maria" }),
+        )
+        .await;
+    assert_eq!(s, 409, "{err}");
+    assert!(err["error"].as_str().unwrap().contains("resolved"));
+    let (s, conv) = app
+        .post(
+            &format!("/api/v1/conversations/{id}/reopen"),
+            json!({ "actor": "agent:lee" }),
+        )
+        .await;
+    assert_eq!((s, conv["status"].as_str()), (200, Some("open")));
+    let (s, conv) = app
+        .post(
+            &format!("/api/v1/conversations/{id}/escalate"),
+            json!({ "actor": "agent:lee", "tier": "pr" }),
+        )
+        .await;
+    assert_eq!((s, conv["escalation_tier"].as_str()), (200, Some("pr")));
+
+    let (s, detail) = app.get(&format!("/api/v1/conversations/{id}")).await;
+    assert_eq!(s, 200);
+    assert_eq!(detail["messages"].as_array().unwrap().len(), 2);
+    assert_eq!(detail["notes"].as_array().unwrap().len(), 1);
+    let actions: Vec<&str> = detail["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for a in [
+        "conversation.opened",
+        "reply.sent",
+        "note.added",
+        "conversation.resolved",
+        "conversation.reopened",
+        "conversation.escalated",
+    ] {
+        assert!(actions.contains(&a), "{a} missing from {actions:?}");
+    }
+
+    let (s, tags) = app
+        .post(
+            &format!("/api/v1/customers/{customer}/tags"),
+            json!({ "tag": "vip", "actor": "agent:maria" }),
+        )
+        .await;
+    assert_eq!((s, tags["tags"].clone()), (200, json!(["vip"])));
+
+    let bob = list.iter().find(|c| c["customer_name"] == "@bob").unwrap()["customer_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (s, merged) = app
+        .post(
+            "/api/v1/customers/merge",
+            json!({ "into": customer, "from": bob, "actor": "agent:maria" }),
+        )
+        .await;
+    assert_eq!(s, 200, "{merged}");
+    assert_eq!(merged["identities"].as_array().unwrap().len(), 2);
+    let (s, _) = app
+        .post(
+            "/api/v1/customers/merge",
+            json!({ "into": customer, "from": bob, "actor": "agent:maria" }),
+        )
+        .await;
+    assert_eq!(s, 409, "merging twice is refused");
+
+    let (s, m) = app.get("/api/v1/metrics").await;
+    assert_eq!(s, 200);
+    assert_eq!(m["conversations"], 2);
+    assert_eq!(m["answered"], 1);
+    app.stop().await;
+}
+on_both!(workflow, agent_workflow);
+
+async fn bad_requests_are_named(backend: &str) {
+    let settings = Settings {
+        max_body_bytes: 4096,
+        ..Default::default()
+    };
+    let Some(app) = spawn(backend, settings).await else {
+        return;
+    };
+    let r = app
+        .client
+        .post(format!("{}/api/v1/ingest", app.base))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let body: Value = r.json().await.unwrap();
+    assert!(body["error"].as_str().unwrap().contains("JSON"), "{body}");
+
+    let big = json!([{ "type": "message", "text": "a".repeat(10_000) }]);
+    let (s, body) = app.post("/api/v1/ingest", big).await;
+    assert_eq!(s, 413, "{body}");
+
+    let (s, body) = app
+        .get("/api/v1/metrics?from=2026-03-02T00:00:00Z&to=2026-03-01T00:00:00Z")
+        .await;
+    assert_eq!(s, 400);
+    assert!(body["error"].as_str().unwrap().contains("reversed"));
+    let (s, body) = app.get("/api/v1/metrics?from=yesterday").await;
+    assert_eq!(s, 400);
+    assert!(body["error"].as_str().unwrap().contains("'from'"), "{body}");
+    let (s, _) = app.get("/api/v1/conversations?status=closed").await;
+    assert_eq!(s, 400);
+    let (s, _) = app.get("/api/v1/conversations/not-a-uuid").await;
+    assert_eq!(s, 404);
+    let (s, _) = app
+        .get("/api/v1/conversations/0195a3b0-0000-7000-8000-000000000000")
+        .await;
+    assert_eq!(s, 404);
+    let (s, body) = app
+        .post(
+            "/api/v1/conversations/0195a3b0-0000-7000-8000-000000000000/reply",
+            json!({ "text": "", "actor": "a" }),
+        )
+        .await;
+    assert_eq!(s, 400, "{body}");
+    app.stop().await;
+}
+on_both!(bad_requests, bad_requests_are_named);
+
+async fn openapi_and_home_page(backend: &str) {
+    let Some(app) = spawn(backend, Settings::default()).await else {
+        return;
+    };
+    let (s, doc) = app.get("/api/v1/openapi.json").await;
+    assert_eq!(s, 200);
+    for p in [
+        "/api/v1/ingest",
+        "/api/v1/conversations",
+        "/api/v1/metrics",
+        "/api/v1/conversations/{id}/reply",
+    ] {
+        assert!(
+            doc["paths"].get(p).is_some(),
+            "{p} missing from the OpenAPI document"
+        );
+    }
+    app.post(
+        "/api/v1/ingest",
+        json!([v(inbound(
+            "1",
+            "ann",
+            "2026-03-02T09:00:00Z",
+            "Where is my parcel"
+        ))]),
+    )
+    .await;
+    let html = app
+        .client
+        .get(format!("{}/", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Where is my parcel"),
+        "home page lists conversations"
+    );
+    assert!(html.contains("conversations"));
+    app.stop().await;
+}
+on_both!(openapi, openapi_and_home_page);

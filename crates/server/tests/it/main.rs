@@ -1,0 +1,6 @@
+//! Integration tests of the application on real databases: every test runs
+//! on a fresh SQLite file and on a fresh PostgreSQL database.
+
+mod api;
+mod pipeline;
+mod support;
