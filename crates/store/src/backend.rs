@@ -21,7 +21,7 @@ use std::time::Duration;
 use uuid::Uuid;
 
 /// Rows per multi-row statement: keeps binds under SQLite's 32,766 limit
-/// for the widest table (messages, 22 columns).
+/// for the widest table (messages, 24 columns).
 const CHUNK: usize = 1000;
 /// Keys per lookup statement (two binds each).
 const KEY_CHUNK: usize = 5000;
@@ -31,7 +31,7 @@ const CONV_COLS: &str = "id, customer_id, channel, status, priority, queue, assi
     inbound_count, outbound_count";
 
 const MSG_COLS: &str = "id, channel, external_id, conversation_id, customer_id, direction, visibility, author_id, \
-    author_handle, brand_account, body, created_ms, in_reply_to, language, language_confidence, sentiment, \
+    author_handle, author_name, author_followers, brand_account, body, created_ms, in_reply_to, language, language_confidence, sentiment, \
     sentiment_score, sentiment_confidence, topic, topic_confidence, influence, sent_by";
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
@@ -110,8 +110,8 @@ macro_rules! shared_methods {
                         author: domain::Author {
                             id: row.try_get("author_id")?,
                             handle: row.try_get("author_handle")?,
-                            name: None,
-                            followers: None,
+                            name: row.try_get("author_name")?,
+                            followers: row.try_get::<Option<i64>, _>("author_followers")?.map(|f| f.max(0) as u64),
                         },
                         brand_account: row.try_get("brand_account")?,
                         text: row.try_get("body")?,
@@ -321,6 +321,8 @@ macro_rules! shared_methods {
                             .push_bind(m.visibility.as_str())
                             .push_bind(m.author.id.clone())
                             .push_bind(m.author.handle.clone())
+                            .push_bind(m.author.name.clone())
+                            .push_bind(m.author.followers.map(|f| i64::try_from(f).unwrap_or(i64::MAX)))
                             .push_bind(m.brand_account.clone())
                             .push_bind(m.text.clone())
                             .push_bind(to_ms(m.created_at))
@@ -961,7 +963,7 @@ fn write_csv_row(buf: &mut Vec<u8>, r: &MessageRow) {
     let m = &r.message;
     let s = r.signals.as_ref();
     let num = |v: Option<f32>| v.map(|v| v.to_string());
-    let fields: [Option<String>; 22] = [
+    let fields: [Option<String>; 24] = [
         Some(r.id.to_string()),
         Some(m.channel.as_str().into()),
         Some(m.external_id.clone()),
@@ -971,6 +973,8 @@ fn write_csv_row(buf: &mut Vec<u8>, r: &MessageRow) {
         Some(m.visibility.as_str().into()),
         Some(m.author.id.clone()),
         m.author.handle.clone(),
+        m.author.name.clone(),
+        m.author.followers.map(|f| f.to_string()),
         m.brand_account.clone(),
         Some(m.text.clone()),
         Some(to_ms(m.created_at).to_string()),

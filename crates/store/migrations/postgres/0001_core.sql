@@ -56,6 +56,8 @@ CREATE TABLE messages (
     visibility TEXT NOT NULL,
     author_id TEXT NOT NULL,
     author_handle TEXT,
+    author_name TEXT,
+    author_followers BIGINT,
     brand_account TEXT,
     body TEXT NOT NULL,
     created_ms BIGINT NOT NULL,

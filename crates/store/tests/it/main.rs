@@ -1,0 +1,248 @@
+//! Store contract tests, run on a fresh SQLite file and a fresh PostgreSQL
+//! database: what one backend does, the other must do identically.
+
+use domain::{Channel, Conversation, CustomerId, Direction, InboundMessage, Visibility};
+use store::ingest::{IngestKeys, IngestPlan, NewCustomer, NewIdentity};
+use store::scratch::Scratch;
+use store::{MessageRow, NewEvent, Store};
+use time::macros::datetime;
+
+async fn fresh(backend: &str) -> Option<(Scratch, Store)> {
+    let like = match backend {
+        "sqlite" => "sqlite://unused.db".to_string(),
+        _ => std::env::var("EARSHOT_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into()),
+    };
+    let scratch = match Scratch::create(&like, "earshot_store_test").await {
+        Ok(s) => s,
+        Err(e) if std::env::var_os("CI").is_none() => {
+            eprintln!("SKIPPED: {backend} unreachable at {like}: {e}");
+            return None;
+        }
+        Err(e) => panic!("{backend} is required in CI but unreachable at {like}: {e}"),
+    };
+    let store = Store::open(&scratch.url).await.expect("open");
+    Some((scratch, store))
+}
+
+async fn finish(scratch: Scratch, store: Store) {
+    store.close().await;
+    scratch.destroy().await.expect("destroy");
+}
+
+fn message(id: &str) -> InboundMessage {
+    InboundMessage {
+        channel: Channel::Facebook,
+        external_id: id.into(),
+        direction: Direction::Inbound,
+        visibility: Visibility::Private,
+        author: domain::Author {
+            id: "u1".into(),
+            handle: Some("ann".into()),
+            name: None,
+            followers: Some(5),
+        },
+        brand_account: None,
+        text: "It's \"broken\", again,\nreally".into(),
+        created_at: datetime!(2026-03-02 09:00 UTC),
+        in_reply_to: None,
+        language: None,
+    }
+}
+
+/// A hand-made plan: one customer, one conversation, `n` messages.
+fn plan(n: usize) -> (IngestKeys, IngestPlan) {
+    let customer = CustomerId::new();
+    let routing = domain::routing::RoutingOutcome {
+        queue: "general".into(),
+        priority: domain::Priority::Normal,
+        tags: vec![],
+        matched: vec![],
+    };
+    let mut conv = Conversation::open(
+        customer,
+        Channel::Facebook,
+        datetime!(2026-03-02 09:00 UTC),
+        &routing,
+        None,
+    );
+    let mut p = IngestPlan {
+        customers: vec![NewCustomer {
+            id: customer,
+            display_name: Some("Ann".into()),
+            created_at: datetime!(2026-03-02 09:00 UTC),
+        }],
+        identities: vec![NewIdentity {
+            channel: Channel::Facebook,
+            external_user_id: "u1".into(),
+            customer_id: customer,
+            handle: Some("ann".into()),
+            display_name: None,
+            followers: Some(5),
+        }],
+        ..Default::default()
+    };
+    let mut keys = IngestKeys::default();
+    for i in 0..n {
+        let m = message(&format!("m{i}"));
+        conv.add_inbound(m.created_at, Some(-0.4), Some("delivery"), &routing);
+        keys.messages.push((m.channel, m.external_id.clone()));
+        p.events.push(NewEvent::new(
+            m.created_at,
+            "test",
+            "message.received",
+            "conversation",
+            conv.id,
+            serde_json::json!({ "i": i }),
+        ));
+        p.messages.push(MessageRow {
+            id: domain::MessageId::new(),
+            conversation_id: Some(conv.id),
+            customer_id: Some(customer),
+            message: m,
+            signals: Some(domain::Signals {
+                sentiment: "negative".into(),
+                sentiment_score: -0.4,
+                ..Default::default()
+            }),
+            sent_by: None,
+        });
+    }
+    p.conversations.push(conv);
+    (keys, p)
+}
+
+macro_rules! on_both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name("sqlite").await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                super::$name("postgres").await;
+            }
+        }
+    };
+}
+
+async fn plan_round_trips(backend: &str) {
+    let Some((scratch, store)) = fresh(backend).await else {
+        return;
+    };
+    let (keys, p) = plan(3);
+    let conv_id = p.conversations[0].id;
+    let seen = store
+        .ingest(&keys, |ctx| (p.clone(), ctx.existing_messages.len()))
+        .await
+        .unwrap();
+    assert_eq!(seen, 0);
+    // The context now sees what was written.
+    let again = store
+        .ingest(&keys, |ctx| (IngestPlan::default(), ctx))
+        .await
+        .unwrap();
+    assert_eq!(again.existing_messages.len(), 3);
+    let d = store.get_conversation(conv_id).await.unwrap().unwrap();
+    assert_eq!(d.conversation, p.conversations[0]);
+    assert_eq!(d.messages.len(), 3);
+    assert_eq!(
+        d.messages[0].message, p.messages[0].message,
+        "text with quotes, commas and newlines survives"
+    );
+    assert_eq!(d.customer.identities[0].followers, Some(5));
+    finish(scratch, store).await;
+}
+on_both!(plan_round_trips);
+
+async fn migrations_are_idempotent(backend: &str) {
+    let Some((scratch, store)) = fresh(backend).await else {
+        return;
+    };
+    store.migrate().await.unwrap();
+    store.migrate().await.unwrap();
+    assert_eq!(store.counts().await.unwrap(), store::Counts::default());
+    finish(scratch, store).await;
+}
+on_both!(migrations_are_idempotent);
+
+async fn raw_insert_writes_every_row(backend: &str) {
+    let Some((scratch, store)) = fresh(backend).await else {
+        return;
+    };
+    let (_, mut p) = plan(2500);
+    for m in &mut p.messages {
+        m.conversation_id = None;
+        m.customer_id = None;
+    }
+    store.raw_insert_messages(&p.messages).await.unwrap();
+    assert_eq!(store.counts().await.unwrap().messages, 2500);
+    finish(scratch, store).await;
+}
+on_both!(raw_insert_writes_every_row);
+
+async fn event_chain_detects_tampering(backend: &str) {
+    let Some((scratch, store)) = fresh(backend).await else {
+        return;
+    };
+    let (keys, p) = plan(5);
+    store.ingest(&keys, |_| (p, ())).await.unwrap();
+    assert_eq!(store.verify_event_chain().await.unwrap(), 5);
+    // Edit one stored event behind the application's back.
+    match backend {
+        "sqlite" => {
+            let pool = sqlx::SqlitePool::connect(&scratch.url).await.unwrap();
+            sqlx::query("UPDATE events SET actor = 'mallory' WHERE seq = 3")
+                .execute(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+        }
+        _ => {
+            let pool = sqlx::PgPool::connect(&scratch.url).await.unwrap();
+            sqlx::query("UPDATE events SET actor = 'mallory' WHERE seq = 3")
+                .execute(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+        }
+    }
+    let err = store.verify_event_chain().await.unwrap_err().to_string();
+    assert!(err.contains("event 3"), "{err}");
+    finish(scratch, store).await;
+}
+on_both!(event_chain_detects_tampering);
+
+async fn merge_moves_identities_and_is_audited(backend: &str) {
+    let Some((scratch, store)) = fresh(backend).await else {
+        return;
+    };
+    let (k1, p1) = plan(1);
+    let a = p1.customers[0].id;
+    store.ingest(&k1, |_| (p1, ())).await.unwrap();
+    let (k2, mut p2) = plan(1);
+    let b = p2.customers[0].id;
+    p2.identities[0].external_user_id = "u2".into();
+    p2.messages[0].message.external_id = "other".into();
+    store.ingest(&k2, |_| (p2, ())).await.unwrap();
+    store.tag_customer(b, "vip", "agent:x").await.unwrap();
+    store.merge_customers(a, b, "agent:x").await.unwrap();
+    let merged = store.get_customer(a).await.unwrap().unwrap();
+    assert_eq!(merged.identities.len(), 2);
+    assert_eq!(merged.tags, vec!["vip".to_string()]);
+    assert_eq!(
+        store.get_customer(b).await.unwrap().unwrap().merged_into,
+        Some(a)
+    );
+    assert!(store.merge_customers(a, b, "agent:x").await.is_err());
+    assert!(store.merge_customers(a, a, "agent:x").await.is_err());
+    let events = store.events(0, 100).await.unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.action == "customer.merged" && e.actor == "agent:x")
+    );
+    finish(scratch, store).await;
+}
+on_both!(merge_moves_identities_and_is_audited);
