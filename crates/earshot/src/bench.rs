@@ -1,0 +1,176 @@
+//! `earshot bench`: measures hot paths on real databases. Benchmarks
+//! measure; tests check correctness (see docs/benchmarks.md).
+
+use crate::cli::{BenchArgs, BenchWhat};
+use domain::Direction;
+use domain::record::Record;
+use server::{Item, Pipeline};
+use std::process::ExitCode;
+use std::time::Instant;
+use store::scratch::Scratch;
+use store::{MessageRow, Store};
+
+#[derive(serde::Serialize)]
+struct IngestBench {
+    backend: String,
+    records: usize,
+    messages: usize,
+    batch: usize,
+    end_to_end_secs: f64,
+    end_to_end_msgs_per_s: f64,
+    raw_insert_secs: f64,
+    raw_insert_msgs_per_s: f64,
+    ratio: f64,
+}
+
+/// Simulated records holding at least `messages` messages.
+fn records_with(messages: usize) -> Vec<Record> {
+    // About 3.3 messages per simulated conversation; ask for enough days.
+    let start = time::macros::datetime!(2026-01-05 00:00 UTC);
+    let mut cfg = simulate::SimConfig::demo(start);
+    cfg.seed = 7;
+    cfg.customers_per_day = 1000;
+    cfg.days = ((messages / 3000).max(1) + 1) as u32;
+    let mut out = Vec::new();
+    let mut n = 0;
+    for r in simulate::generate(&cfg) {
+        if matches!(r, Record::Message(_)) {
+            if n >= messages {
+                continue;
+            }
+            n += 1;
+        }
+        out.push(r);
+    }
+    out
+}
+
+pub async fn run(
+    settings: &server::Settings,
+    args: BenchArgs,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    match args.what {
+        BenchWhat::Ingest { messages, batch } => {
+            anyhow::ensure!(batch >= 1, "--batch must be at least 1");
+            let base = settings.database_url();
+            let records = records_with(messages);
+            let msg_count = records
+                .iter()
+                .filter(|r| matches!(r, Record::Message(_)))
+                .count();
+            eprintln!(
+                "bench ingest: {} records, {msg_count} messages, batches of {batch}",
+                records.len()
+            );
+
+            // End to end: parse is done; enrich, thread, route, persist.
+            let scratch = Scratch::create(&base, "earshot_bench").await?;
+            let store = Store::open(&scratch.url).await?;
+            let pipeline = Pipeline::new(store.clone(), settings)?;
+            let items: Vec<Item> = records
+                .iter()
+                .cloned()
+                .enumerate()
+                .map(|(i, record)| Item { origin: i, record })
+                .collect();
+            let t = Instant::now();
+            let mut accepted = 0;
+            let mut iter = items.into_iter().peekable();
+            while iter.peek().is_some() {
+                let chunk: Vec<Item> = iter.by_ref().take(batch).collect();
+                let r = pipeline.ingest(chunk).await?;
+                anyhow::ensure!(
+                    r.rejected == 0,
+                    "benchmark data was rejected: {:?}",
+                    r.errors.first()
+                );
+                accepted += r.accepted;
+            }
+            let e2e = t.elapsed().as_secs_f64();
+            let counts = store.counts().await?;
+            anyhow::ensure!(
+                counts.messages as usize == msg_count,
+                "stored {} of {msg_count} messages",
+                counts.messages
+            );
+            eprintln!("  end to end: {accepted} records in {e2e:.2} s");
+
+            // The same message rows with their enrichment, written straight in.
+            let enricher = pipeline.enricher();
+            let rows: Vec<MessageRow> = records
+                .iter()
+                .filter_map(|r| match r {
+                    Record::Message(m) => Some(m.clone()),
+                    _ => None,
+                })
+                .map(|m| {
+                    let signals = (m.direction == Direction::Inbound).then(|| {
+                        let e = enricher.enrich(&m.text, m.language.as_deref());
+                        domain::Signals {
+                            language: e.language,
+                            language_confidence: e.language_confidence,
+                            sentiment: e.sentiment.label.as_str().to_string(),
+                            sentiment_score: e.sentiment.score,
+                            sentiment_confidence: e.sentiment.confidence,
+                            topic: e.topic,
+                            topic_confidence: e.topic_confidence,
+                            influence: nlp::influence_score(m.author.followers.unwrap_or(0)),
+                        }
+                    });
+                    MessageRow {
+                        id: domain::MessageId::new(),
+                        conversation_id: None,
+                        customer_id: None,
+                        message: m,
+                        signals,
+                        sent_by: None,
+                    }
+                })
+                .collect();
+            drop(pipeline);
+            store.close().await;
+            scratch.destroy().await?;
+
+            let scratch = Scratch::create(&base, "earshot_bench_raw").await?;
+            let raw_store = Store::open(&scratch.url).await?;
+            let t = Instant::now();
+            raw_store.raw_insert_messages(&rows).await?;
+            let raw = t.elapsed().as_secs_f64();
+            let stored = raw_store.counts().await?.messages as usize;
+            raw_store.close().await;
+            scratch.destroy().await?;
+            anyhow::ensure!(
+                stored == rows.len(),
+                "raw insert stored {stored} of {} rows",
+                rows.len()
+            );
+
+            let result = IngestBench {
+                backend: format!("{:?}", store::Backend::from_url(&base)?).to_lowercase(),
+                records: records.len(),
+                messages: msg_count,
+                batch,
+                end_to_end_secs: e2e,
+                end_to_end_msgs_per_s: msg_count as f64 / e2e,
+                raw_insert_secs: raw,
+                raw_insert_msgs_per_s: rows.len() as f64 / raw,
+                ratio: (msg_count as f64 / e2e) / (rows.len() as f64 / raw),
+            };
+            if json {
+                println!("{}", serde_json::to_string(&result)?);
+            } else {
+                println!(
+                    "{}: end to end {:.0} msg/s ({:.2} s), raw insert {:.0} msg/s ({:.2} s), ratio {:.1} %",
+                    result.backend,
+                    result.end_to_end_msgs_per_s,
+                    result.end_to_end_secs,
+                    result.raw_insert_msgs_per_s,
+                    result.raw_insert_secs,
+                    result.ratio * 100.0
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

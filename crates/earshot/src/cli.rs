@@ -1,0 +1,146 @@
+//! Command-line arguments.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "earshot",
+    version,
+    about = "Social customer care: hear everything, thread it, work the case, say what the numbers mean"
+)]
+pub struct Cli {
+    /// Database URL: sqlite://PATH or postgres://… (default: sqlite://data/earshot.db)
+    #[arg(long, global = true, env = "EARSHOT_DATABASE_URL")]
+    pub database: Option<String>,
+    /// Configuration file (TOML); default ./earshot.toml when present
+    #[arg(long, global = true, env = "EARSHOT_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Print machine-readable JSON instead of text
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Serve the API and web page
+    Serve {
+        /// Address to listen on (default 127.0.0.1:8080)
+        #[arg(long, env = "EARSHOT_BIND")]
+        bind: Option<String>,
+    },
+    /// Generate a simulated history, import it and serve it
+    Demo(DemoArgs),
+    /// Import a file (native JSON Lines or the twcs CSV layout)
+    Import(ImportArgs),
+    /// Write a simulated history as native JSON Lines
+    Simulate(SimArgs),
+    /// Measure hot paths
+    Bench(BenchArgs),
+    /// Apply database migrations
+    Migrate,
+    /// Print the headline metrics
+    Metrics {
+        /// Range start, RFC 3339 (default: all history)
+        #[arg(long)]
+        from: Option<String>,
+        /// Range end (exclusive), RFC 3339
+        #[arg(long)]
+        to: Option<String>,
+        /// Only this channel
+        #[arg(long)]
+        channel: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
+pub enum Format {
+    /// Earshot's native JSON Lines (docs/import-format.md)
+    Jsonl,
+    /// The "Customer Support on Twitter" CSV layout
+    Twcs,
+}
+
+#[derive(Args)]
+pub struct ImportArgs {
+    /// File to import ("-" for standard input)
+    pub file: PathBuf,
+    #[arg(long, value_enum, default_value = "jsonl")]
+    pub format: Format,
+    /// Records per transaction
+    #[arg(long, default_value_t = 2000)]
+    pub batch: usize,
+    /// Hide the progress bar
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+#[derive(Args, Clone)]
+pub struct SimArgs {
+    /// Random seed: the same seed gives the same data
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Days of history
+    #[arg(long, default_value_t = 42)]
+    pub days: u32,
+    /// New customer conversations per day
+    #[arg(long, default_value_t = 300)]
+    pub per_day: u32,
+    /// First day (RFC 3339); default: `days` before today, at midnight UTC
+    #[arg(long)]
+    pub start: Option<String>,
+    /// Output file (default: standard output)
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+}
+
+impl SimArgs {
+    pub fn sim_config(&self) -> anyhow::Result<simulate::SimConfig> {
+        let start = match &self.start {
+            Some(s) => {
+                time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+                    .map_err(|e| anyhow::anyhow!("--start '{s}' is not an RFC 3339 time: {e}"))?
+            }
+            None => {
+                let today = time::OffsetDateTime::now_utc().replace_time(time::Time::MIDNIGHT);
+                today - time::Duration::days(i64::from(self.days))
+            }
+        };
+        anyhow::ensure!(self.days >= 1, "--days must be at least 1");
+        let mut cfg = simulate::SimConfig::demo(start);
+        cfg.seed = self.seed;
+        cfg.days = self.days;
+        cfg.customers_per_day = self.per_day;
+        Ok(cfg)
+    }
+}
+
+#[derive(Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub sim: SimArgs,
+    /// Address to listen on (default 127.0.0.1:8080)
+    #[arg(long, env = "EARSHOT_BIND")]
+    pub bind: Option<String>,
+}
+
+#[derive(Args)]
+pub struct BenchArgs {
+    #[command(subcommand)]
+    pub what: BenchWhat,
+}
+
+#[derive(Subcommand)]
+pub enum BenchWhat {
+    /// End-to-end ingest versus raw inserts of the same rows
+    Ingest {
+        /// Approximate number of messages to ingest
+        #[arg(long, default_value_t = 100_000)]
+        messages: usize,
+        /// Records per transaction
+        #[arg(long, default_value_t = 2000)]
+        batch: usize,
+    },
+}

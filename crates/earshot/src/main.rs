@@ -1,0 +1,141 @@
+//! The `earshot` command line: wiring only.
+
+mod bench;
+mod cli;
+mod import;
+
+use clap::Parser;
+use cli::{Cli, Command};
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let mut settings = server::Settings::load(cli.config.as_deref())?;
+    if let Some(url) = &cli.database {
+        settings.database_url = Some(url.clone());
+    }
+    match cli.command {
+        Command::Serve { bind } => {
+            if let Some(b) = bind {
+                settings.bind = b;
+            }
+            server::serve(settings).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            let store = store::Store::open(&settings.database_url()).await?;
+            let counts = store.counts().await?;
+            println!(
+                "migrations applied to {} ({} conversations, {} messages)",
+                server::config::redact_url(&settings.database_url()),
+                counts.conversations,
+                counts.messages
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import(args) => import::run(&settings, args, cli.json).await,
+        Command::Simulate(args) => {
+            let cfg = args.sim_config()?;
+            let out: Box<dyn std::io::Write> = match &args.output {
+                Some(p) => Box::new(std::io::BufWriter::new(std::fs::File::create(p)?)),
+                None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+            };
+            let n = write_simulation(&cfg, out)?;
+            eprintln!("wrote {n} records");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo(args) => {
+            if let Some(b) = args.bind.clone() {
+                settings.bind = b;
+            }
+            let cfg = args.sim.sim_config()?;
+            let store = store::Store::open(&settings.database_url()).await?;
+            let pipeline = server::Pipeline::new(store.clone(), &settings)?;
+            let records: Vec<_> = simulate::generate(&cfg).into_iter().collect();
+            eprintln!("importing {} simulated records…", records.len());
+            let report = import::ingest_records(&pipeline, records, !cli.json).await?;
+            eprintln!(
+                "demo data: {} accepted, {} already present, {} rejected",
+                report.accepted, report.duplicates, report.rejected
+            );
+            drop(pipeline);
+            store.close().await;
+            eprintln!("open http://{} in a browser", settings.bind);
+            server::serve(settings).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Metrics { from, to, channel } => {
+            let store = store::Store::open(&settings.database_url()).await?;
+            let (from_ms, to_ms) = server::metrics::parse_range(from.as_deref(), to.as_deref())
+                .map_err(anyhow::Error::msg)?;
+            let channel = channel
+                .as_deref()
+                .map(str::parse::<domain::Channel>)
+                .transpose()?;
+            let r = server::metrics::report(&store, from_ms, to_ms, channel).await?;
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                print_metrics(&r);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench(args) => bench::run(&settings, args, cli.json).await,
+    }
+}
+
+fn write_simulation(
+    cfg: &simulate::SimConfig,
+    mut out: Box<dyn std::io::Write>,
+) -> anyhow::Result<u64> {
+    let mut n = 0;
+    for r in simulate::generate(cfg) {
+        writeln!(out, "{}", channels::native::to_line(&r))?;
+        n += 1;
+    }
+    out.flush()?;
+    Ok(n)
+}
+
+fn print_metrics(r: &server::metrics::MetricsReport) {
+    let s = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |v| format!("{v:.0} s"));
+    println!("range               {} .. {}", r.from, r.to);
+    println!("conversations       {}", r.conversations);
+    println!(
+        "answered            {} ({:.1} %)",
+        r.answered,
+        r.response_rate * 100.0
+    );
+    println!(
+        "first response      median {}, p90 {}, mean {}",
+        s(r.frt_median_s),
+        s(r.frt_p90_s),
+        s(r.frt_mean_s)
+    );
+    println!("resolved            {}", r.resolved);
+    println!(
+        "time to resolution  median {}, p90 {}",
+        s(r.ttr_median_s),
+        s(r.ttr_p90_s)
+    );
+    println!("volume by channel   {:?}", r.volume_by_channel);
+    println!("volume by topic     {:?}", r.volume_by_topic);
+}
