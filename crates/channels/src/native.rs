@@ -46,9 +46,10 @@ const MESSAGE_FIELDS: &[&str] = &[
     "in_reply_to",
     "language",
 ];
-const AUTHOR_FIELDS: &[&str] = &["id", "handle", "name", "followers"];
+/// The fields of an `author` object.
+pub const AUTHOR_FIELDS: &[&str] = &["id", "handle", "name", "followers"];
 const LIFECYCLE_FIELDS: &[&str] = &["type", "id", "channel", "message_id", "actor", "at"];
-const ESCALATE_FIELDS: &[&str] = &["type", "id", "channel", "message_id", "actor", "at", "tier"];
+const ESCALATE_FIELDS: &[&str] = &["type", "id", "channel", "message_id", "actor", "tier", "at"];
 const SURVEY_FIELDS: &[&str] = &[
     "type",
     "id",
@@ -60,6 +61,20 @@ const SURVEY_FIELDS: &[&str] = &[
 ];
 const FEEDBACK_FIELDS: &[&str] = &["type", "id", "channel", "author", "text", "at"];
 const CHANGE_FIELDS: &[&str] = &["type", "id", "kind", "title", "owner_team", "at"];
+
+/// The fields a record of `record_type` may have (`author` fields are
+/// listed by [`AUTHOR_FIELDS`]), or `None` for an unknown type.
+pub fn allowed_fields(record_type: &str) -> Option<&'static [&'static str]> {
+    match record_type {
+        "message" => Some(MESSAGE_FIELDS),
+        "resolve" | "reopen" => Some(LIFECYCLE_FIELDS),
+        "escalate" => Some(ESCALATE_FIELDS),
+        "csat" | "nps" => Some(SURVEY_FIELDS),
+        "feedback" => Some(FEEDBACK_FIELDS),
+        "change" => Some(CHANGE_FIELDS),
+        _ => None,
+    }
+}
 
 /// Parses the JSON text of one record.
 pub fn parse_line(line: &str) -> Result<Record, RecordError> {
@@ -204,11 +219,11 @@ impl Fields {
         let s = match self.take(key) {
             None => return Ok(None),
             Some(Value::String(s)) => s,
-            Some(Value::Number(n)) if n.is_u64() || n.is_i64() => n.to_string(),
+            Some(Value::Number(n)) if n.is_u64() => n.to_string(),
             Some(other) => {
                 return Err(RecordError::wrong_type(
                     self.name(key),
-                    "a string (or an integer id)",
+                    "a string (or a non-negative integer)",
                     &other,
                 ));
             }
@@ -537,9 +552,9 @@ struct LifecycleOut<'a> {
     channel: &'static str,
     message_id: &'a str,
     actor: &'a str,
-    at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     tier: Option<&'a str>,
+    at: String,
 }
 
 #[derive(Serialize)]

@@ -368,6 +368,13 @@ fn wrong_types_and_empty_values_are_named() {
         parse_value(v),
         Err(RecordError::InvalidValue { ref field, .. }) if field == "id"
     ));
+    for bad in [serde_json::json!(1.5), serde_json::json!(-7)] {
+        let v = message_with("id", Some(bad));
+        assert!(matches!(
+            parse_value(v),
+            Err(RecordError::WrongType { ref field, .. }) if field == "id"
+        ));
+    }
     let v = message_with("id", Some(serde_json::json!(1.5)));
     assert!(matches!(
         parse_value(v),
