@@ -7,10 +7,11 @@ use serde::{Deserialize, Serialize};
 use crate::NlpError;
 use crate::lang::{LangDetector, LanguageMethod, normalise_code};
 use crate::lexicon::{Lexicon, PhraseTable};
+use crate::model::{Model, Task};
 use crate::phrases;
 use crate::pii::{PiiDetector, PiiPattern, PiiSpan, default_pii_patterns};
 use crate::rules::{RULE_TOPIC_WEIGHT, Rules};
-use crate::sentiment::{self, RawScore, ScoreScratch, Sentiment};
+use crate::sentiment::{self, RawScore, ScoreScratch, Sentiment, SentimentLabel};
 use crate::token::{Kind, Tokens};
 use crate::topic::{Taxonomy, TopicMatcher};
 
@@ -58,7 +59,7 @@ impl Default for NlpConfig {
             neutral_band: 0.05,
             min_content_tokens: 2,
             max_phrases: 12,
-            max_analysed_bytes: 16 * 1024,
+            max_analysed_bytes: DEFAULT_MAX_ANALYSED_BYTES,
             language_method: LanguageMethod::default(),
             pii_patterns: default_pii_patterns(),
         }
@@ -89,6 +90,9 @@ pub(crate) struct Scratch {
     pub score: ScoreScratch,
     pub detect: String,
     pub topic_scores: Vec<(f32, usize)>,
+    pub feats: Vec<(u32, f32)>,
+    pub probs: Vec<f32>,
+    pub mask: Vec<bool>,
 }
 
 thread_local! {
@@ -109,12 +113,28 @@ pub(crate) fn with_scratch<R>(mut f: impl FnMut(&mut Scratch) -> R) -> R {
 #[derive(Debug)]
 pub struct Enricher {
     cfg: NlpConfig,
-    lex: Lexicon,
+    lex: &'static Lexicon,
     lang: LangDetector,
     topics: TopicMatcher,
     pii: PiiDetector,
     rules: Option<PhraseTable<f32>>,
+    sentiment_model: Option<SentimentModel>,
+    topic_model: Option<Model>,
 }
+
+/// A sentiment model with its labels mapped to classes.
+#[derive(Debug)]
+struct SentimentModel {
+    model: Model,
+    classes: Vec<SentimentLabel>,
+}
+
+/// The default analysis window (used where no configuration is at hand, e.g. model training).
+pub(crate) fn truncate_default(text: &str) -> &str {
+    truncate_at_char(text, DEFAULT_MAX_ANALYSED_BYTES)
+}
+
+const DEFAULT_MAX_ANALYSED_BYTES: usize = 16 * 1024;
 
 fn truncate_at_char(text: &str, max: usize) -> &str {
     if text.len() <= max {
@@ -159,11 +179,13 @@ impl Enricher {
         cfg.sentiment_languages = sentiment_languages;
         Ok(Enricher {
             cfg,
-            lex: Lexicon::build(),
+            lex: crate::lexicon::global(),
             lang,
             topics,
             pii,
             rules: None,
+            sentiment_model: None,
+            topic_model: None,
         })
     }
 
@@ -186,6 +208,29 @@ impl Enricher {
         Ok(self)
     }
 
+    /// Use a trained sentiment model instead of the default scorer (its lexicon features and
+    /// per-brand rules still apply). A model trained for another task is an error.
+    pub fn with_sentiment_model(mut self, model: Model) -> Result<Self, NlpError> {
+        model.expect_task(Task::Sentiment)?;
+        model.check()?;
+        let classes = model
+            .labels()
+            .iter()
+            .map(|l| crate::model::sentiment_label(l, None))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.sentiment_model = Some(SentimentModel { model, classes });
+        Ok(self)
+    }
+
+    /// Use a trained topic / complaint-reason model instead of the keyword taxonomy. A model
+    /// trained for another task is an error.
+    pub fn with_topic_model(mut self, model: Model) -> Result<Self, NlpError> {
+        model.expect_task(Task::Topic)?;
+        model.check()?;
+        self.topic_model = Some(model);
+        Ok(self)
+    }
+
     pub fn config(&self) -> &NlpConfig {
         &self.cfg
     }
@@ -197,15 +242,11 @@ impl Enricher {
         with_scratch(|s| {
             s.tokens.tokenize(analysed, &|e| self.lex.is_emoticon(e));
             let (language, language_confidence) = self.language(analysed, language_hint, s);
-            let raw = sentiment::score(&self.lex, self.rules.as_ref(), &s.tokens, &mut s.score);
-            let sentiment = self.sentiment_of(&raw, language, language_confidence);
-            let (topic, topic_confidence) =
-                match self.topics.classify(&s.tokens, &mut s.topic_scores) {
-                    (Some(i), c) => (self.topics.names.get(i).cloned(), c),
-                    (None, _) => (None, 0.0),
-                };
+            let raw = sentiment::score(self.lex, self.rules.as_ref(), &s.tokens, &mut s.score);
+            let sentiment = self.sentiment_of(&raw, language, language_confidence, s);
+            let (topic, topic_confidence) = self.topic_of(&raw, s);
             let mut phrases = Vec::new();
-            phrases::extract(&self.lex, &s.tokens, self.cfg.max_phrases, &mut phrases);
+            phrases::extract(self.lex, &s.tokens, self.cfg.max_phrases, &mut phrases);
             let mut pii = Vec::new();
             self.pii.detect(text, &mut pii);
             Enrichment {
@@ -229,8 +270,8 @@ impl Enricher {
         let analysed = truncate_at_char(text, self.cfg.max_analysed_bytes);
         with_scratch(|s| {
             s.tokens.tokenize(analysed, &|e| self.lex.is_emoticon(e));
-            let raw = sentiment::score(&self.lex, self.rules.as_ref(), &s.tokens, &mut s.score);
-            self.sentiment_of(&raw, None, 0.0)
+            let raw = sentiment::score(self.lex, self.rules.as_ref(), &s.tokens, &mut s.score);
+            self.sentiment_of(&raw, None, 0.0, s)
         })
     }
 
@@ -265,7 +306,7 @@ impl Enricher {
         with_scratch(|s| {
             s.tokens.tokenize(analysed, &|e| self.lex.is_emoticon(e));
             let mut out = Vec::new();
-            phrases::extract(&self.lex, &s.tokens, self.cfg.max_phrases, &mut out);
+            phrases::extract(self.lex, &s.tokens, self.cfg.max_phrases, &mut out);
             out
         })
     }
@@ -315,11 +356,28 @@ impl Enricher {
         }
     }
 
+    fn topic_of(&self, raw: &RawScore, s: &mut Scratch) -> (Option<String>, f32) {
+        if let Some(m) = &self.topic_model {
+            if raw.content == 0 {
+                return (None, 0.0);
+            }
+            s.score.rule_mask(&mut s.mask);
+            let best = m.predict_tokens(&s.tokens, raw, &s.mask, &mut s.feats, &mut s.probs);
+            let conf = s.probs.get(best).copied().unwrap_or(0.0);
+            return (m.labels().get(best).cloned(), conf);
+        }
+        match self.topics.classify(&s.tokens, &mut s.topic_scores) {
+            (Some(i), c) => (self.topics.names.get(i).cloned(), c),
+            (None, _) => (None, 0.0),
+        }
+    }
+
     fn sentiment_of(
         &self,
         raw: &RawScore,
         language: Option<&str>,
         language_confidence: f32,
+        s: &mut Scratch,
     ) -> Sentiment {
         if raw.content == 0
             || (raw.valenced == 0 && (raw.content as usize) < self.cfg.min_content_tokens)
@@ -333,6 +391,29 @@ impl Enricher {
                 return Sentiment::UNCLASSIFIED;
             }
         }
-        sentiment::label(raw, self.cfg.neutral_band)
+        let Some(sm) = &self.sentiment_model else {
+            return sentiment::label(raw, self.cfg.neutral_band);
+        };
+        s.score.rule_mask(&mut s.mask);
+        let best = sm
+            .model
+            .predict_tokens(&s.tokens, raw, &s.mask, &mut s.feats, &mut s.probs);
+        let mut score = 0.0f32;
+        for (c, p) in sm.classes.iter().zip(&s.probs) {
+            match c {
+                SentimentLabel::Positive => score += p,
+                SentimentLabel::Negative => score -= p,
+                _ => {}
+            }
+        }
+        Sentiment {
+            label: sm
+                .classes
+                .get(best)
+                .copied()
+                .unwrap_or(SentimentLabel::Unclassified),
+            score: score.clamp(-1.0, 1.0),
+            confidence: s.probs.get(best).copied().unwrap_or(0.0).clamp(0.0, 1.0),
+        }
     }
 }

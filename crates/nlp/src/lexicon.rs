@@ -671,6 +671,12 @@ const EMOJI_OVERRIDES: &[(char, f32)] = &[
     ('👌', 1.5),
 ];
 
+/// The process-wide lexicon (built on first use, about a millisecond).
+pub(crate) fn global() -> &'static Lexicon {
+    static LEX: std::sync::OnceLock<Lexicon> = std::sync::OnceLock::new();
+    LEX.get_or_init(Lexicon::build)
+}
+
 impl Lexicon {
     pub(crate) fn build() -> Self {
         let mut words: FxHashMap<Box<str>, WordInfo> = FxHashMap::default();

@@ -10,8 +10,10 @@
 //! examples ([`train`]) and per-brand override [`Rules`] can be plugged in without rebuilding
 //! anything else.
 
+mod dataset;
 mod enricher;
 mod error;
+mod eval;
 mod lang;
 mod lexicon;
 mod model;
@@ -22,10 +24,14 @@ mod sentiment;
 mod token;
 mod topic;
 
+pub use dataset::{CsvOptions, read_examples, read_examples_csv};
 pub use enricher::{Enricher, Enrichment, NlpConfig};
 pub use error::NlpError;
+pub use eval::{ClassReport, CvReport, Report, cross_validate, evaluate};
 pub use lang::LanguageMethod;
-pub use model::Task;
+pub use model::{
+    ClassWeight, Example, FeatureConfig, Model, Prediction, Task, TrainOptions, train,
+};
 pub use pii::{PiiKind, PiiPattern, PiiSpan, default_pii_patterns, luhn_valid, redact};
 pub use rules::{Rule, Rules};
 pub use sentiment::{ParseLabelError, Sentiment, SentimentLabel};

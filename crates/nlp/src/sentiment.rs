@@ -130,6 +130,14 @@ pub(crate) struct ScoreScratch {
     state: Vec<u8>,
 }
 
+impl ScoreScratch {
+    /// Which tokens of the last scored text a per-brand rule covered.
+    pub(crate) fn rule_mask(&self, out: &mut Vec<bool>) {
+        out.clear();
+        out.extend(self.state.iter().map(|s| *s == RULE));
+    }
+}
+
 #[inline]
 fn is_negator(word: &str, info: Option<&WordInfo>) -> bool {
     info.is_some_and(|i| i.flags & NEGATOR != 0) || word.ends_with("n't")
