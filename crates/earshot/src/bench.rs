@@ -33,10 +33,12 @@ fn records_with(messages: usize) -> Vec<Record> {
     cfg.days = ((messages / 3000).max(1) + 1) as u32;
     let mut out = Vec::new();
     let mut n = 0;
-    for r in simulate::generate(&cfg) {
+    // The stream is in time order: stop at the N-th message so that every
+    // record kept refers only to messages kept.
+    for r in simulate::stream(&cfg) {
         if matches!(r, Record::Message(_)) {
-            if n >= messages {
-                continue;
+            if n == messages {
+                break;
             }
             n += 1;
         }

@@ -12,7 +12,7 @@ use domain::threading::{ThreadDecision, ThreadingConfig, thread_inbound, thread_
 use domain::{Conversation, ConversationId, CustomerId, Direction, MessageId, Signals};
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use store::ingest::{
     Key, KnownCustomer, LifecycleRow, NewCustomer, NewIdentity, RecordKind, SurveyRow,
@@ -110,6 +110,7 @@ impl Pipeline {
         // Parents before replies: process in time order (stable for ties).
         valid.sort_by_key(|it| it.record.at());
 
+        let started = std::time::Instant::now();
         let enricher = self.enricher.clone();
         let (valid, signals) = tokio::task::spawn_blocking(move || {
             let signals = enrich_all(&enricher, &valid);
@@ -118,18 +119,31 @@ impl Pipeline {
         .await
         .map_err(|e| store::StoreError::Conflict(format!("enrichment task failed: {e}")))?;
 
+        let enriched = started.elapsed();
         let keys = collect_keys(&valid);
         let router = &self.router;
         let threading = &self.threading;
-        self.store
+        let report = self
+            .store
             .ingest(&keys, move |ctx| {
+                let planned = std::time::Instant::now();
                 let mut planner = Planner::new(ctx, router, threading);
                 for (it, sig) in valid.into_iter().zip(signals) {
                     planner.add(it, sig, &mut report);
                 }
+                tracing::debug!(
+                    plan_us = planned.elapsed().as_micros() as u64,
+                    "batch planned"
+                );
                 (planner.finish(), report)
             })
-            .await
+            .await?;
+        tracing::debug!(
+            enrich_us = enriched.as_micros() as u64,
+            total_us = started.elapsed().as_micros() as u64,
+            "batch ingested"
+        );
+        Ok(report)
     }
 }
 
@@ -194,26 +208,37 @@ struct Planner<'a> {
     ctx: IngestContext,
     router: &'a Router,
     threading: &'a ThreadingConfig,
+    /// Each customer's latest conversation (state lives in `ctx.conversations`).
+    latest: HashMap<CustomerId, ConversationId>,
     /// Messages already placed by this batch: key → (conversation, customer).
     placed: HashMap<Key, (Option<ConversationId>, Option<CustomerId>)>,
+    /// Conversations changed by this batch, in first-touch order.
     touched: Vec<ConversationId>,
+    touched_set: HashSet<ConversationId>,
     plan: IngestPlan,
 }
 
 impl<'a> Planner<'a> {
-    fn new(ctx: IngestContext, router: &'a Router, threading: &'a ThreadingConfig) -> Self {
+    fn new(mut ctx: IngestContext, router: &'a Router, threading: &'a ThreadingConfig) -> Self {
+        let mut latest = HashMap::with_capacity(ctx.latest.len());
+        for (customer, conv) in ctx.latest.drain() {
+            latest.insert(customer, conv.id);
+            ctx.conversations.entry(conv.id).or_insert(conv);
+        }
         Self {
             ctx,
+            latest,
             router,
             threading,
             placed: HashMap::new(),
             touched: Vec::new(),
+            touched_set: HashSet::new(),
             plan: IngestPlan::default(),
         }
     }
 
     fn touch(&mut self, id: ConversationId) {
-        if !self.touched.contains(&id) {
+        if self.touched_set.insert(id) {
             self.touched.push(id);
         }
     }
@@ -281,10 +306,12 @@ impl<'a> Planner<'a> {
         Outcome::Accepted
     }
 
-    fn customer_for(&mut self, m: &domain::InboundMessage) -> KnownCustomer {
+    /// The author's customer, created with its identity when unknown (the
+    /// flag says so).
+    fn customer_for(&mut self, m: &domain::InboundMessage) -> (KnownCustomer, bool) {
         let key = (m.channel, m.author.id.clone());
         if let Some(c) = self.ctx.customers.get(&key) {
-            return c.clone();
+            return (c.clone(), false);
         }
         let id = CustomerId::new();
         let name = m.author.name.clone().or_else(|| m.author.handle.clone());
@@ -301,20 +328,12 @@ impl<'a> Planner<'a> {
             display_name: m.author.name.clone(),
             followers: m.author.followers,
         });
-        self.plan.events.push(NewEvent::new(
-            m.created_at,
-            PIPELINE,
-            "customer.created",
-            "customer",
-            id,
-            serde_json::json!({ "channel": m.channel, "external_user_id": m.author.id, "handle": m.author.handle }),
-        ));
         let known = KnownCustomer {
             id,
             tags: Vec::new(),
         };
         self.ctx.customers.insert(key, known.clone());
-        known
+        (known, true)
     }
 
     fn add_message(&mut self, m: domain::InboundMessage, signals: Option<Signals>) -> Outcome {
@@ -327,10 +346,20 @@ impl<'a> Planner<'a> {
             .as_ref()
             .and_then(|k| self.conversation_of(k))
             .map(Conversation::as_ref);
+        // One event per message records all its consequences: a customer
+        // created, a conversation opened (with the routing that placed it).
+        let mut consequences = serde_json::Map::new();
         let (conversation_id, customer_id, action) = match m.direction {
             Direction::Inbound => {
-                let customer = self.customer_for(&m);
-                let latest = self.ctx.latest.get(&customer.id).map(Conversation::as_ref);
+                let (customer, created) = self.customer_for(&m);
+                if created {
+                    consequences.insert("customer_created".into(), serde_json::json!(true));
+                }
+                let latest = self
+                    .latest
+                    .get(&customer.id)
+                    .and_then(|id| self.ctx.conversations.get(id))
+                    .map(Conversation::as_ref);
                 let decision = thread_inbound(
                     customer.id,
                     m.created_at,
@@ -353,14 +382,45 @@ impl<'a> Planner<'a> {
                     .as_ref()
                     .filter(|s| s.sentiment != "unclassified")
                     .map(|s| s.sentiment_score);
+                let repeat_of = match decision {
+                    ThreadDecision::Join(_) => None,
+                    ThreadDecision::New { repeat_of } => repeat_of,
+                    // Customer messages are never unthreaded; treat it as new.
+                    ThreadDecision::Unthreaded => None,
+                };
                 let conv_id = match decision {
                     ThreadDecision::Join(id) => id,
-                    // Customer messages are never unthreaded; treat it as new.
-                    ThreadDecision::New { repeat_of } => {
-                        self.open(&m, customer.id, &routing, repeat_of)
+                    _ => {
+                        let conv = Conversation::open(
+                            customer.id,
+                            m.channel,
+                            m.created_at,
+                            &routing,
+                            repeat_of,
+                        );
+                        consequences.insert(
+                            "opened".into(),
+                            serde_json::json!({
+                                "queue": routing.queue,
+                                "priority": routing.priority,
+                                "tags": routing.tags,
+                                "rules": routing.matched,
+                                "repeat_of": repeat_of,
+                            }),
+                        );
+                        let id = conv.id;
+                        self.ctx.conversations.insert(id, conv);
+                        id
                     }
-                    ThreadDecision::Unthreaded => self.open(&m, customer.id, &routing, None),
                 };
+                if let Some(s) = &signals {
+                    consequences.insert("sentiment".into(), serde_json::json!(s.sentiment));
+                    consequences.insert(
+                        "sentiment_score".into(),
+                        serde_json::json!(s.sentiment_score),
+                    );
+                    consequences.insert("topic".into(), serde_json::json!(s.topic));
+                }
                 let Some(conv) = self.ctx.conversations.get_mut(&conv_id) else {
                     return Outcome::Rejected(format!(
                         "message {}: its conversation vanished",
@@ -368,18 +428,14 @@ impl<'a> Planner<'a> {
                     ));
                 };
                 conv.add_inbound(m.created_at, score, sig.topic.as_deref(), &routing);
-                self.ctx.latest.insert(customer.id, conv.clone());
+                self.latest.insert(customer.id, conv_id);
                 (Some(conv_id), Some(customer.id), "message.received")
             }
             Direction::Outbound => match thread_outbound(parent.as_ref()) {
                 ThreadDecision::Join(id) => match self.ctx.conversations.get_mut(&id) {
                     Some(conv) => {
                         conv.add_outbound(m.created_at);
-                        let customer = conv.customer_id;
-                        if self.ctx.latest.get(&customer).is_some_and(|l| l.id == id) {
-                            self.ctx.latest.insert(customer, conv.clone());
-                        }
-                        (Some(id), Some(customer), "message.sent")
+                        (Some(id), Some(conv.customer_id), "message.sent")
                     }
                     None => (None, None, "message.sent"),
                 },
@@ -391,6 +447,12 @@ impl<'a> Planner<'a> {
         }
         let id = MessageId::new();
         let subject = conversation_id.map_or_else(|| id.to_string(), |c| c.to_string());
+        consequences.insert("message_id".into(), serde_json::json!(id));
+        consequences.insert("channel".into(), serde_json::json!(m.channel));
+        consequences.insert("external_id".into(), serde_json::json!(m.external_id));
+        if let Some(c) = customer_id {
+            consequences.insert("customer_id".into(), serde_json::json!(c));
+        }
         self.plan.events.push(NewEvent::new(
             m.created_at,
             PIPELINE,
@@ -401,12 +463,7 @@ impl<'a> Planner<'a> {
                 "message"
             },
             subject,
-            serde_json::json!({
-                "message_id": id,
-                "channel": m.channel,
-                "external_id": m.external_id,
-                "direction": m.direction,
-            }),
+            serde_json::Value::Object(consequences),
         ));
         self.placed.insert(key, (conversation_id, customer_id));
         self.plan.messages.push(MessageRow {
@@ -418,33 +475,6 @@ impl<'a> Planner<'a> {
             sent_by: None,
         });
         Outcome::Accepted
-    }
-
-    fn open(
-        &mut self,
-        m: &domain::InboundMessage,
-        customer: CustomerId,
-        routing: &domain::routing::RoutingOutcome,
-        repeat_of: Option<ConversationId>,
-    ) -> ConversationId {
-        let conv = Conversation::open(customer, m.channel, m.created_at, routing, repeat_of);
-        self.plan.events.push(NewEvent::new(
-            m.created_at,
-            PIPELINE,
-            "conversation.opened",
-            "conversation",
-            conv.id,
-            serde_json::json!({
-                "customer_id": customer,
-                "queue": routing.queue,
-                "priority": routing.priority,
-                "rules": routing.matched,
-                "repeat_of": repeat_of,
-            }),
-        ));
-        let id = conv.id;
-        self.ctx.conversations.insert(id, conv);
-        id
     }
 
     fn add_lifecycle(&mut self, l: domain::record::LifecycleEvent) -> Outcome {

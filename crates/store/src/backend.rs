@@ -407,8 +407,11 @@ macro_rules! shared_methods {
                     qb.push(" ON CONFLICT (channel, external_user_id) DO NOTHING");
                     qb.build().execute(&mut **tx).await?;
                 }
+                let t = std::time::Instant::now();
                 Self::upsert_conversations(tx, &plan.conversations).await?;
+                let tc = t.elapsed();
                 Self::insert_messages(tx, &plan.messages).await?;
+                tracing::trace!(conv_us = tc.as_micros() as u64, msg_us = (t.elapsed() - tc).as_micros() as u64, "apply parts");
                 for chunk in plan.lifecycle.chunks(CHUNK) {
                     let mut qb = QueryBuilder::<$DB>::new(
                         "INSERT INTO lifecycle_records (id, conversation_id, action, actor, at_ms) ",
@@ -459,7 +462,10 @@ macro_rules! shared_methods {
                     });
                     qb.build().execute(&mut **tx).await?;
                 }
-                Self::append_events(tx, &plan.events).await
+                let t = std::time::Instant::now();
+                let r = Self::append_events(tx, &plan.events).await;
+                tracing::trace!(events_us = t.elapsed().as_micros() as u64, "apply events");
+                r
             }
 
             pub async fn ingest<T>(
@@ -467,11 +473,25 @@ macro_rules! shared_methods {
                 keys: &IngestKeys,
                 plan: impl FnOnce(IngestContext) -> (IngestPlan, T),
             ) -> Result<T> {
+                let t0 = std::time::Instant::now();
                 let mut tx = self.begin_write().await?;
                 let ctx = Self::load_context(&mut tx, keys).await?;
+                let t1 = t0.elapsed();
                 let (plan, out) = plan(ctx);
+                let t2 = t0.elapsed();
                 Self::apply_plan(&mut tx, &plan).await?;
+                let t3 = t0.elapsed();
                 tx.commit().await?;
+                tracing::debug!(
+                    load_us = t1.as_micros() as u64,
+                    plan_us = (t2 - t1).as_micros() as u64,
+                    write_us = (t3 - t2).as_micros() as u64,
+                    commit_us = (t0.elapsed() - t3).as_micros() as u64,
+                    messages = plan.messages.len(),
+                    events = plan.events.len(),
+                    conversations = plan.conversations.len(),
+                    "ingest transaction"
+                );
                 Ok(out)
             }
 
@@ -848,7 +868,10 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(30));
+            .busy_timeout(Duration::from_secs(30))
+            // A 64 MiB page cache keeps index pages of large imports in memory.
+            .pragma("cache_size", "-65536")
+            .pragma("temp_store", "memory");
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(opts.clone())

@@ -153,8 +153,11 @@ async fn agent_workflow(backend: &str) {
         .iter()
         .map(|e| e["action"].as_str().unwrap())
         .collect();
+    let opened = &detail["events"][0];
+    assert_eq!(opened["action"], "message.received");
+    assert_eq!(opened["payload"]["opened"]["queue"], "general", "{opened}");
+    assert_eq!(opened["payload"]["customer_created"], true, "{opened}");
     for a in [
-        "conversation.opened",
         "reply.sent",
         "note.added",
         "conversation.resolved",
