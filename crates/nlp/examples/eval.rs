@@ -206,6 +206,12 @@ fn main() -> Result<()> {
     );
     let skip_vader = args.iter().any(|a| a == "--skip-vader");
     let skip_cv = args.iter().any(|a| a == "--skip-cv");
+    // `--opts JSON`: training options for the calibrated models (partial JSON, defaults elsewhere)
+    let opts: TrainOptions = match args.iter().position(|a| a == "--opts") {
+        Some(i) => serde_json::from_str(args.get(i + 1).context("--opts needs a JSON value")?)?,
+        None => TrainOptions::default(),
+    };
+    let cv_only = args.iter().any(|a| a == "--cv-only");
 
     let airline = load_airline(&dir)?;
     let gold = load_vader_gold(&dir)?;
@@ -300,7 +306,6 @@ fn main() -> Result<()> {
         .filter(|a| a.sentiment == "negative" && !a.reason.trim().is_empty())
         .map(|a| Example::new(a.text.clone(), a.reason.clone()))
         .collect();
-    let opts = TrainOptions::default();
     if !skip_cv {
         println!(
             "## Calibrated model, 5-fold stratified cross-validation (airline, {} unique tweets)\n",
@@ -332,6 +337,9 @@ fn main() -> Result<()> {
             eprintln!("{name}, pooled over folds:\n{}\n", cv.pooled);
         }
         println!();
+    }
+    if cv_only {
+        return Ok(());
     }
 
     // throughput

@@ -123,14 +123,20 @@ fn main() -> anyhow::Result<()> {
         .with_preloaded_language_models()
         .build();
     let lingua_load = t0.elapsed();
-    let hybrid = Enricher::new(NlpConfig::default())?;
+    // the detectors' top guesses, whatever their confidence (the enricher reports `None` below
+    // `min_language_confidence`, 0.2 by default)
+    let top_guess = NlpConfig {
+        min_language_confidence: 0.0,
+        ..NlpConfig::default()
+    };
+    let hybrid = Enricher::new(top_guess.clone())?;
     let whatlang = Enricher::new(NlpConfig {
         language_method: LanguageMethod::Whatlang,
-        ..NlpConfig::default()
+        ..top_guess.clone()
     })?;
     let whichlang = Enricher::new(NlpConfig {
         language_method: LanguageMethod::Whichlang,
-        ..NlpConfig::default()
+        ..top_guess
     })?;
     let all = whatlang::Detector::new();
 

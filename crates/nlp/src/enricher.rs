@@ -28,9 +28,12 @@ pub struct NlpConfig {
     /// Languages the sentiment scorer (and a trained model) supports; a post confidently detected
     /// in another language is `unclassified`.
     pub sentiment_languages: Vec<String>,
-    /// Below this detection confidence the language is reported as `None` (and not used to
-    /// refuse sentiment).
+    /// Below this detection confidence the language is reported as `None`.
     pub min_language_confidence: f32,
+    /// Sentiment is refused (`unclassified`) for a language outside `sentiment_languages` only
+    /// when it was detected with at least this confidence: a short English post that a detector
+    /// guesses to be Italian is still scored.
+    pub unsupported_language_confidence: f32,
     /// |score| below this is neutral (VADER's compound threshold is 0.05).
     pub neutral_band: f32,
     /// A post with fewer content tokens (words, hashtags, emoji, emoticons) than this and no
@@ -56,6 +59,7 @@ impl Default for NlpConfig {
                 .to_vec(),
             sentiment_languages: vec!["en".to_string()],
             min_language_confidence: 0.2,
+            unsupported_language_confidence: 0.5,
             neutral_band: 0.05,
             min_content_tokens: 2,
             max_phrases: 12,
@@ -149,9 +153,11 @@ fn truncate_at_char(text: &str, max: usize) -> &str {
 
 impl Enricher {
     pub fn new(config: NlpConfig) -> Result<Self, NlpError> {
-        if !(0.0..=1.0).contains(&config.min_language_confidence) {
+        if !(0.0..=1.0).contains(&config.min_language_confidence)
+            || !(0.0..=1.0).contains(&config.unsupported_language_confidence)
+        {
             return Err(NlpError::Config(
-                "min_language_confidence must be within 0..=1".into(),
+                "language confidences must be within 0..=1".into(),
             ));
         }
         if !(0.0..1.0).contains(&config.neutral_band) {
@@ -241,7 +247,7 @@ impl Enricher {
         let analysed = truncate_at_char(text, self.cfg.max_analysed_bytes);
         with_scratch(|s| {
             s.tokens.tokenize(analysed, &|e| self.lex.is_emoticon(e));
-            let (language, language_confidence) = self.language(analysed, language_hint, s);
+            let (language, language_confidence) = self.language(language_hint, s);
             let raw = sentiment::score(self.lex, self.rules.as_ref(), &s.tokens, &mut s.score);
             let sentiment = self.sentiment_of(&raw, language, language_confidence, s);
             let (topic, topic_confidence) = self.topic_of(&raw, s);
@@ -280,7 +286,7 @@ impl Enricher {
         let analysed = truncate_at_char(text, self.cfg.max_analysed_bytes);
         with_scratch(|s| {
             s.tokens.tokenize(analysed, &|e| self.lex.is_emoticon(e));
-            let (l, c) = self.language(analysed, None, s);
+            let (l, c) = self.language(None, s);
             (l.map(str::to_string), c)
         })
     }
@@ -318,12 +324,8 @@ impl Enricher {
         out
     }
 
-    fn language(
-        &self,
-        text: &str,
-        hint: Option<&str>,
-        s: &mut Scratch,
-    ) -> (Option<&'static str>, f32) {
+    /// The detector reads the normalised words (lower case, elongations collapsed).
+    fn language(&self, hint: Option<&str>, s: &mut Scratch) -> (Option<&'static str>, f32) {
         if let Some(code) = hint.and_then(normalise_code) {
             return (Some(code), 1.0);
         }
@@ -333,9 +335,7 @@ impl Enricher {
             if tok.kind != Kind::Word {
                 continue;
             }
-            let Some(w) = text.get(tok.start..tok.end) else {
-                continue;
-            };
+            let w = s.tokens.norm(tok);
             if !s.detect.is_empty() {
                 s.detect.push(' ');
             }
@@ -385,7 +385,7 @@ impl Enricher {
             return Sentiment::UNCLASSIFIED;
         }
         if let Some(l) = language {
-            if language_confidence >= self.cfg.min_language_confidence
+            if language_confidence >= self.cfg.unsupported_language_confidence
                 && !self.cfg.sentiment_languages.iter().any(|s| s == l)
             {
                 return Sentiment::UNCLASSIFIED;

@@ -139,7 +139,7 @@ impl Default for TrainOptions {
             features: FeatureConfig::default(),
             hash_bits: 18,
             epochs: 10,
-            learning_rate: 0.3,
+            learning_rate: 0.05,
             l2: 1e-5,
             class_weight: ClassWeight::None,
             seed: 0x5eed,
