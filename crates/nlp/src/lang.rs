@@ -243,22 +243,17 @@ impl LangDetector {
         let mut n_seen = 0usize;
         for w in words {
             n_words += 1;
-            if let Some((mask, weight)) =
-                self.words
-                    .get_key_value(w)
-                    .map(|(k, v)| (k, v))
-                    .and_then(|(k, v)| {
-                        if seen[..n_seen].contains(k) {
-                            None
-                        } else {
-                            if n_seen < seen.len() {
-                                seen[n_seen] = k;
-                                n_seen += 1;
-                            }
-                            Some(v)
-                        }
-                    })
-            {
+            if let Some((mask, weight)) = self.words.get_key_value(w).and_then(|(k, v)| {
+                if seen[..n_seen].contains(k) {
+                    None
+                } else {
+                    if n_seen < seen.len() {
+                        seen[n_seen] = k;
+                        n_seen += 1;
+                    }
+                    Some(v)
+                }
+            }) {
                 let mut m = *mask;
                 while m != 0 {
                     let b = m.trailing_zeros() as usize;

@@ -38,8 +38,11 @@ pub(crate) struct Token {
     pub excl: u16,
     /// `?` count (punctuation runs only).
     pub qmark: u16,
-    /// Byte range in the analysed text.
+    /// Byte range in the analysed text (checked by the tokeniser's tests; kept for span-level
+    /// features such as highlighting).
+    #[allow(dead_code)]
     pub start: usize,
+    #[allow(dead_code)]
     pub end: usize,
     /// Range of the normalised form in [`Tokens::norm`].
     pub n_start: usize,
