@@ -1,0 +1,21 @@
+//! Earshot care analytics, pure (no I/O): rollup cells with mergeable quantile sketches
+//! ([`rollup`], [`cell`]), metric series over cells ([`metrics`]), detectors, incidents and
+//! probable causes ([`detect`]), recurring phrases ([`phrases`]) and the insight workflow
+//! ([`insight`]). Definitions, methods and their blind spots: docs/analytics.md.
+
+pub mod calendar;
+pub mod cell;
+pub mod metrics;
+pub mod rollup;
+pub mod sketch;
+
+pub use calendar::{BusinessCalendar, BusinessCalendars};
+pub use cell::{Cell, Counter, SketchKind};
+pub use metrics::{Metric, Series, SeriesGrain};
+pub use rollup::{
+    Attribution, CellIndex, CellKey, ConvFacts, Dim, Grain, RollupDelta, contributions_of,
+};
+pub use sketch::{DecodeError, Sketch};
+
+#[cfg(test)]
+mod rollup_tests;
