@@ -99,7 +99,6 @@ pub async fn run(
             eprintln!("  end to end: {accepted} records in {e2e:.2} s");
 
             // The same message rows with their enrichment, written straight in.
-            let enricher = pipeline.enricher();
             let rows: Vec<MessageRow> = records
                 .iter()
                 .filter_map(|r| match r {
@@ -107,19 +106,7 @@ pub async fn run(
                     _ => None,
                 })
                 .map(|m| {
-                    let signals = (m.direction == Direction::Inbound).then(|| {
-                        let e = enricher.enrich(&m.text, m.language.as_deref());
-                        domain::Signals {
-                            language: e.language,
-                            language_confidence: e.language_confidence,
-                            sentiment: e.sentiment.label.as_str().to_string(),
-                            sentiment_score: e.sentiment.score,
-                            sentiment_confidence: e.sentiment.confidence,
-                            topic: e.topic,
-                            topic_confidence: e.topic_confidence,
-                            influence: nlp::influence_score(m.author.followers.unwrap_or(0)),
-                        }
-                    });
+                    let signals = (m.direction == Direction::Inbound).then(|| pipeline.signals(&m));
                     MessageRow {
                         id: domain::MessageId::new(),
                         conversation_id: None,

@@ -39,6 +39,8 @@ pub enum Command {
     Simulate(SimArgs),
     /// Measure hot paths
     Bench(BenchArgs),
+    /// Train, evaluate and configure the text models
+    Nlp(NlpArgs),
     /// Apply database migrations
     Migrate,
     /// Print the headline metrics
@@ -143,4 +145,81 @@ pub enum BenchWhat {
         #[arg(long, default_value_t = 2000)]
         batch: usize,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
+pub enum TaskArg {
+    Sentiment,
+    Topic,
+}
+
+#[derive(Args)]
+pub struct NlpArgs {
+    #[command(subcommand)]
+    pub command: NlpCommand,
+}
+
+#[derive(Subcommand)]
+pub enum NlpCommand {
+    /// Train a calibrated model from labelled CSV (and agents' corrections) and store it for a brand
+    Train {
+        #[arg(long, value_enum)]
+        task: TaskArg,
+        /// CSV file with a text column and a label column
+        #[arg(long)]
+        labels: Option<PathBuf>,
+        #[arg(long, default_value = "text")]
+        text_column: String,
+        #[arg(long, default_value = "label")]
+        label_column: String,
+        /// Keep only rows where COLUMN=VALUE (e.g. airline_sentiment=negative)
+        #[arg(long)]
+        filter: Option<String>,
+        /// Drop rows repeating an id in this column
+        #[arg(long)]
+        id_column: Option<String>,
+        /// Skip rows with an empty label instead of failing
+        #[arg(long)]
+        skip_empty_labels: bool,
+        /// Brand the model serves ("*" = every brand)
+        #[arg(long, default_value = "*")]
+        brand: String,
+        /// Report k-fold cross-validation before saving (0 = skip)
+        #[arg(long, default_value_t = 5)]
+        folds: usize,
+        /// Add agents' stored sentiment corrections as training labels
+        #[arg(long)]
+        with_corrections: bool,
+    },
+    /// Evaluate: k-fold cross-validation on one file, or a stored model on a file
+    Eval {
+        #[arg(long, value_enum)]
+        task: TaskArg,
+        #[arg(long)]
+        labels: PathBuf,
+        #[arg(long, default_value = "text")]
+        text_column: String,
+        #[arg(long, default_value = "label")]
+        label_column: String,
+        #[arg(long)]
+        filter: Option<String>,
+        #[arg(long)]
+        id_column: Option<String>,
+        #[arg(long)]
+        skip_empty_labels: bool,
+        /// Evaluate the stored model of this brand instead of cross-validating
+        #[arg(long)]
+        model: Option<String>,
+        #[arg(long, default_value_t = 5)]
+        folds: usize,
+    },
+    /// Store a brand's override rules (JSON: {"rules": [{"phrase", "sentiment"|"valence"|"topic"}]})
+    Rules {
+        #[arg(long, default_value = "*")]
+        brand: String,
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// List the stored models in force
+    Models,
 }

@@ -68,7 +68,7 @@ pub async fn run(
         )
     };
     let store = store::Store::open(&settings.database_url()).await?;
-    let pipeline = Pipeline::new(store.clone(), settings)?;
+    let pipeline = Pipeline::load(store.clone(), settings).await?;
     let show = !args.quiet && !json;
     let mut report = IngestReport::default();
     match args.format {

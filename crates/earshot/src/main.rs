@@ -3,6 +3,7 @@
 mod bench;
 mod cli;
 mod import;
+mod nlp_cmd;
 
 use clap::Parser;
 use cli::{Cli, Command};
@@ -68,7 +69,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let cfg = args.sim.sim_config()?;
             let store = store::Store::open(&settings.database_url()).await?;
-            let pipeline = server::Pipeline::new(store.clone(), &settings)?;
+            let pipeline = server::Pipeline::load(store.clone(), &settings).await?;
             let records: Vec<_> = simulate::generate(&cfg).into_iter().collect();
             eprintln!("importing {} simulated records…", records.len());
             let report = import::ingest_records(&pipeline, records, !cli.json).await?;
@@ -99,6 +100,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench(args) => bench::run(&settings, args, cli.json).await,
+        Command::Nlp(args) => nlp_cmd::run(&settings, args, cli.json).await,
     }
 }
 

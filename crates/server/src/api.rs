@@ -44,6 +44,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(metrics))
         .routes(routes!(events))
         .routes(routes!(health))
+        .routes(routes!(correct_sentiment))
+        .routes(routes!(reload_nlp))
 }
 
 /// A batch for `POST /api/v1/ingest`: either a JSON array of records or an
@@ -565,4 +567,51 @@ async fn health(State(state): State<AppState>) -> Result<Json<Health>, ApiError>
         status: "ok",
         counts: state.store().counts().await?,
     }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SentimentCorrection {
+    /// negative, neutral or positive
+    pub label: String,
+    pub actor: String,
+}
+
+/// Records an agent's correction of a message's sentiment. The message's
+/// own enrichment is kept; corrections become training labels
+/// (`earshot nlp train --with-corrections`). Audited.
+#[utoipa::path(post, path = "/api/v1/messages/{id}/sentiment", request_body = SentimentCorrection, tag = "nlp",
+    params(("id" = String, Path, description = "message id")),
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn correct_sentiment(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<SentimentCorrection>, JsonRejection>,
+) -> Result<axum::http::StatusCode, ApiError> {
+    let Json(b) = body.map_err(json_error)?;
+    need("actor", &b.actor)?;
+    let label: nlp::SentimentLabel = b.label.parse().map_err(bad)?;
+    if label == nlp::SentimentLabel::Unclassified {
+        return Err(bad("a correction must be negative, neutral or positive"));
+    }
+    let id: MessageId = id
+        .parse()
+        .map_err(|_| ApiError::NotFound(format!("message {id}")))?;
+    state
+        .store()
+        .correct_sentiment(id, label.as_str(), &b.actor)
+        .await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// Reloads the calibrated models and rules stored in the database (after
+/// `earshot nlp train` or `earshot nlp rules` ran elsewhere).
+#[utoipa::path(post, path = "/api/v1/nlp/reload", tag = "nlp", responses((status = 204), (status = 500, body = ErrorBody)))]
+async fn reload_nlp(State(state): State<AppState>) -> Result<axum::http::StatusCode, ApiError> {
+    state
+        .pipeline
+        .reload_nlp()
+        .await
+        .map_err(ApiError::Internal)?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }

@@ -48,7 +48,7 @@ pub fn app(state: AppState) -> axum::Router {
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let url = settings.database_url();
     let store = store::Store::open(&url).await?;
-    let pipeline = Pipeline::new(store, &settings)?;
+    let pipeline = Pipeline::load(store, &settings).await?;
     let listener = tokio::net::TcpListener::bind(&settings.bind).await?;
     tracing::info!(addr = %listener.local_addr()?, db = %config::redact_url(&url), "earshot serving");
     let state = AppState {

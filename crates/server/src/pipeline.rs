@@ -60,37 +60,123 @@ impl IngestReport {
     }
 }
 
+/// The enrichers in force: one per brand with calibrated models or rules of
+/// its own, and a default (brand `*`) for every other message.
+pub struct Enrichers {
+    pub default: Arc<nlp::Enricher>,
+    pub by_brand: HashMap<String, Arc<nlp::Enricher>>,
+}
+
+impl Enrichers {
+    fn for_brand(&self, brand: Option<&str>) -> &nlp::Enricher {
+        brand
+            .and_then(|b| self.by_brand.get(&b.to_lowercase()))
+            .unwrap_or(&self.default)
+    }
+}
+
 pub struct Pipeline {
     store: Store,
-    enricher: Arc<nlp::Enricher>,
+    config: nlp::NlpConfig,
+    enrichers: std::sync::RwLock<Arc<Enrichers>>,
     router: Router,
     threading: ThreadingConfig,
 }
 
 impl Pipeline {
+    /// A pipeline with the default enrichment only (no stored models or rules).
     pub fn new(store: Store, settings: &Settings) -> anyhow::Result<Self> {
-        let enricher = nlp::Enricher::new(nlp::NlpConfig {
+        let config = nlp::NlpConfig {
             taxonomy: settings.taxonomy.clone().unwrap_or_default(),
             ..Default::default()
-        })?;
+        };
+        let default = Arc::new(nlp::Enricher::new(config.clone())?);
         let router = Router::new(
             settings.routing.default_queue.clone(),
             settings.routing.rules.clone(),
         )?;
         Ok(Self {
             store,
-            enricher: Arc::new(enricher),
+            config,
+            enrichers: std::sync::RwLock::new(Arc::new(Enrichers {
+                default,
+                by_brand: HashMap::new(),
+            })),
             router,
             threading: settings.threading,
         })
+    }
+
+    /// A pipeline that uses the calibrated models and rules stored in the database.
+    pub async fn load(store: Store, settings: &Settings) -> anyhow::Result<Self> {
+        let p = Self::new(store, settings)?;
+        p.reload_nlp().await?;
+        Ok(p)
+    }
+
+    /// Rebuilds the enrichers from the stored models and rules: a brand's
+    /// own model or rules win over the shared (`*`) ones.
+    pub async fn reload_nlp(&self) -> anyhow::Result<()> {
+        let models = self.store.latest_models().await?;
+        let rules = self.store.all_rules().await?;
+        let mut brands: HashSet<String> = models.iter().map(|m| m.brand.to_lowercase()).collect();
+        brands.extend(rules.iter().map(|(b, _)| b.to_lowercase()));
+        let build = |brand: &str| -> anyhow::Result<nlp::Enricher> {
+            let mut e = nlp::Enricher::new(self.config.clone())?;
+            let pick = |task: &str| {
+                models
+                    .iter()
+                    .find(|m| m.brand.eq_ignore_ascii_case(brand) && m.task == task)
+                    .or_else(|| models.iter().find(|m| m.brand == "*" && m.task == task))
+            };
+            if let Some(m) = pick("sentiment") {
+                e = e.with_sentiment_model(nlp::Model::from_bytes_for(
+                    &m.model,
+                    nlp::Task::Sentiment,
+                )?)?;
+            }
+            if let Some(m) = pick("topic") {
+                e = e.with_topic_model(nlp::Model::from_bytes_for(&m.model, nlp::Task::Topic)?)?;
+            }
+            let r = rules
+                .iter()
+                .find(|(b, _)| b.eq_ignore_ascii_case(brand))
+                .or_else(|| rules.iter().find(|(b, _)| b == "*"));
+            if let Some((b, json)) = r {
+                let parsed: nlp::Rules = serde_json::from_value(json.clone())
+                    .map_err(|e| anyhow::anyhow!("stored rules of brand {b} are invalid: {e}"))?;
+                e = e.with_rules(&parsed)?;
+            }
+            Ok(e)
+        };
+        let default = Arc::new(build("*")?);
+        let mut by_brand = HashMap::new();
+        for b in brands.into_iter().filter(|b| b != "*") {
+            by_brand.insert(b.clone(), Arc::new(build(&b)?));
+        }
+        let fresh = Arc::new(Enrichers { default, by_brand });
+        match self.enrichers.write() {
+            Ok(mut g) => *g = fresh,
+            Err(poisoned) => *poisoned.into_inner() = fresh,
+        }
+        Ok(())
     }
 
     pub fn store(&self) -> &Store {
         &self.store
     }
 
-    pub fn enricher(&self) -> &nlp::Enricher {
-        &self.enricher
+    /// The enrichers in force now.
+    pub fn enrichers(&self) -> Arc<Enrichers> {
+        match self.enrichers.read() {
+            Ok(g) => g.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Enriches one customer message as ingestion does.
+    pub fn signals(&self, m: &domain::InboundMessage) -> Signals {
+        signals_of(self.enrichers().for_brand(m.brand_account.as_deref()), m)
     }
 
     /// Ingests one batch in one transaction. Invalid items are reported and
@@ -111,9 +197,9 @@ impl Pipeline {
         valid.sort_by_key(|it| it.record.at());
 
         let started = std::time::Instant::now();
-        let enricher = self.enricher.clone();
+        let enrichers = self.enrichers();
         let (valid, signals) = tokio::task::spawn_blocking(move || {
-            let signals = enrich_all(&enricher, &valid);
+            let signals = enrich_all(&enrichers, &valid);
             (valid, signals)
         })
         .await
@@ -149,27 +235,32 @@ impl Pipeline {
 
 /// Enriches every customer message and piece of feedback; brand messages
 /// carry no customer signals.
-fn enrich_all(enricher: &nlp::Enricher, items: &[Item]) -> Vec<Option<Signals>> {
+fn enrich_all(enrichers: &Enrichers, items: &[Item]) -> Vec<Option<Signals>> {
     items
         .par_iter()
         .with_min_len(64)
         .map(|it| match &it.record {
-            Record::Message(m) if m.direction == Direction::Inbound => {
-                let e = enricher.enrich(&m.text, m.language.as_deref());
-                Some(Signals {
-                    language: e.language,
-                    language_confidence: e.language_confidence,
-                    sentiment: e.sentiment.label.as_str().to_string(),
-                    sentiment_score: e.sentiment.score,
-                    sentiment_confidence: e.sentiment.confidence,
-                    topic: e.topic,
-                    topic_confidence: e.topic_confidence,
-                    influence: nlp::influence_score(m.author.followers.unwrap_or(0)),
-                })
-            }
+            Record::Message(m) if m.direction == Direction::Inbound => Some(signals_of(
+                enrichers.for_brand(m.brand_account.as_deref()),
+                m,
+            )),
             _ => None,
         })
         .collect()
+}
+
+fn signals_of(enricher: &nlp::Enricher, m: &domain::InboundMessage) -> Signals {
+    let e = enricher.enrich(&m.text, m.language.as_deref());
+    Signals {
+        language: e.language,
+        language_confidence: e.language_confidence,
+        sentiment: e.sentiment.label.as_str().to_string(),
+        sentiment_score: e.sentiment.score,
+        sentiment_confidence: e.sentiment.confidence,
+        topic: e.topic,
+        topic_confidence: e.topic_confidence,
+        influence: nlp::influence_score(m.author.followers.unwrap_or(0)),
+    }
 }
 
 fn collect_keys(items: &[Item]) -> IngestKeys {

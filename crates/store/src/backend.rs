@@ -824,6 +824,149 @@ macro_rules! shared_methods {
                 })
             }
 
+            pub async fn save_model(&self, row: &ModelRow, actor: &str) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query(
+                    "INSERT INTO nlp_models (id, brand, task, created_ms, trained_on, model, report) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(row.id)
+                .bind(row.brand.as_str())
+                .bind(row.task.as_str())
+                .bind(to_ms(row.created_at))
+                .bind(row.trained_on)
+                .bind(row.model.as_slice())
+                .bind(row.report.to_string())
+                .execute(&mut *tx)
+                .await?;
+                let ev = NewEvent::new(
+                    row.created_at,
+                    actor,
+                    "nlp.model_saved",
+                    "nlp_model",
+                    row.id,
+                    serde_json::json!({ "brand": row.brand, "task": row.task, "trained_on": row.trained_on, "report": row.report }),
+                );
+                Self::append_events(&mut tx, &[ev]).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            /// The newest model of each (brand, task).
+            pub async fn latest_models(&self) -> Result<Vec<ModelRow>> {
+                let rows = sqlx::query(
+                    "SELECT m.id, m.brand, m.task, m.created_ms, m.trained_on, m.model, m.report FROM nlp_models m \
+                     WHERE m.created_ms = (SELECT MAX(m2.created_ms) FROM nlp_models m2 WHERE m2.brand = m.brand AND m2.task = m.task) \
+                     ORDER BY m.brand, m.task",
+                )
+                .fetch_all(&self.read)
+                .await?;
+                let mut out: Vec<ModelRow> = Vec::new();
+                for r in rows {
+                    let row = ModelRow {
+                        id: r.try_get("id")?,
+                        brand: r.try_get("brand")?,
+                        task: r.try_get("task")?,
+                        created_at: from_ms(r.try_get("created_ms")?),
+                        trained_on: r.try_get("trained_on")?,
+                        model: r.try_get("model")?,
+                        report: serde_json::from_str(r.try_get::<&str, _>("report")?).map_err(|e| corrupt("model report", e))?,
+                    };
+                    // Two models saved in the same millisecond: keep one.
+                    if !out.iter().any(|o| o.brand == row.brand && o.task == row.task) {
+                        out.push(row);
+                    }
+                }
+                Ok(out)
+            }
+
+            pub async fn set_rules(&self, brand: &str, rules: &serde_json::Value, actor: &str) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                let now = time::OffsetDateTime::now_utc();
+                sqlx::query(
+                    "INSERT INTO nlp_rules (brand, rules, updated_ms) VALUES ($1, $2, $3) \
+                     ON CONFLICT (brand) DO UPDATE SET rules = excluded.rules, updated_ms = excluded.updated_ms",
+                )
+                .bind(brand)
+                .bind(rules.to_string())
+                .bind(to_ms(now))
+                .execute(&mut *tx)
+                .await?;
+                let ev = NewEvent::new(now, actor, "nlp.rules_set", "nlp_rules", brand, rules.clone());
+                Self::append_events(&mut tx, &[ev]).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            pub async fn all_rules(&self) -> Result<Vec<(String, serde_json::Value)>> {
+                let rows = sqlx::query("SELECT brand, rules FROM nlp_rules ORDER BY brand").fetch_all(&self.read).await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok((
+                            r.try_get("brand")?,
+                            serde_json::from_str(r.try_get::<&str, _>("rules")?).map_err(|e| corrupt("nlp rules", e))?,
+                        ))
+                    })
+                    .collect()
+            }
+
+            /// Stores an agent's correction of a message's sentiment (audited);
+            /// the message's own enrichment is left as it was.
+            pub async fn correct_sentiment(&self, message: MessageId, label: &str, actor: &str) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                let row = sqlx::query("SELECT conversation_id, sentiment FROM messages WHERE id = $1")
+                    .bind(message.0)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or_else(|| StoreError::NotFound(format!("message {message}")))?;
+                let conv: Option<Uuid> = row.try_get("conversation_id")?;
+                let was: Option<String> = row.try_get("sentiment")?;
+                let now = time::OffsetDateTime::now_utc();
+                sqlx::query(
+                    "INSERT INTO sentiment_corrections (message_id, label, actor, at_ms) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (message_id) DO UPDATE SET label = excluded.label, actor = excluded.actor, at_ms = excluded.at_ms",
+                )
+                .bind(message.0)
+                .bind(label)
+                .bind(actor)
+                .bind(to_ms(now))
+                .execute(&mut *tx)
+                .await?;
+                let (subject_type, subject_id) = match conv {
+                    Some(c) => ("conversation", c.to_string()),
+                    None => ("message", message.to_string()),
+                };
+                let ev = NewEvent::new(
+                    now,
+                    actor,
+                    "sentiment.corrected",
+                    subject_type,
+                    subject_id,
+                    serde_json::json!({ "message_id": message, "from": was, "to": label }),
+                );
+                Self::append_events(&mut tx, &[ev]).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            pub async fn corrections(&self) -> Result<Vec<CorrectionRow>> {
+                let rows = sqlx::query(
+                    "SELECT c.message_id, m.body, c.label, c.actor FROM sentiment_corrections c \
+                     JOIN messages m ON m.id = c.message_id ORDER BY c.at_ms",
+                )
+                .fetch_all(&self.read)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(CorrectionRow {
+                            message_id: MessageId(r.try_get("message_id")?),
+                            text: r.try_get("body")?,
+                            label: r.try_get("label")?,
+                            actor: r.try_get("actor")?,
+                        })
+                    })
+                    .collect()
+            }
+
             pub async fn close(&self) {
                 self.write.close().await;
                 self.read.close().await;

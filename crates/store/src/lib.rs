@@ -198,6 +198,44 @@ impl Store {
         dispatch!(self, s => s.raw_insert_messages(rows).await)
     }
 
+    pub async fn save_model(&self, row: &ModelRow, actor: &str) -> Result<()> {
+        dispatch!(self, s => s.save_model(row, actor).await)
+    }
+
+    /// The newest model of each (brand, task).
+    pub async fn latest_models(&self) -> Result<Vec<ModelRow>> {
+        dispatch!(self, s => s.latest_models().await)
+    }
+
+    /// Replaces a brand's NLP override rules (audited).
+    pub async fn set_rules(
+        &self,
+        brand: &str,
+        rules: &serde_json::Value,
+        actor: &str,
+    ) -> Result<()> {
+        dispatch!(self, s => s.set_rules(brand, rules, actor).await)
+    }
+
+    pub async fn all_rules(&self) -> Result<Vec<(String, serde_json::Value)>> {
+        dispatch!(self, s => s.all_rules().await)
+    }
+
+    /// Stores an agent's sentiment correction of a message (audited).
+    pub async fn correct_sentiment(
+        &self,
+        message: domain::MessageId,
+        label: &str,
+        actor: &str,
+    ) -> Result<()> {
+        dispatch!(self, s => s.correct_sentiment(message, label, actor).await)
+    }
+
+    /// Corrections joined with their message texts, as training examples.
+    pub async fn corrections(&self) -> Result<Vec<CorrectionRow>> {
+        dispatch!(self, s => s.corrections().await)
+    }
+
     pub async fn close(&self) {
         dispatch!(self, s => s.close().await)
     }

@@ -20,18 +20,17 @@ fn migrator(files: &[(i64, &'static str, &'static str)]) -> Migrator {
     )
 }
 
-pub fn sqlite() -> Migrator {
-    migrator(&[(
-        1,
-        "core",
-        include_str!("../migrations/sqlite/0001_core.sql"),
-    )])
+/// Every migration, in order: (version, name, SQLite SQL, PostgreSQL SQL).
+macro_rules! migrations {
+    ($($version:literal $name:literal),* $(,)?) => {
+        pub fn sqlite() -> Migrator {
+            migrator(&[$(($version, $name, include_str!(concat!("../migrations/sqlite/", $name, ".sql")))),*])
+        }
+
+        pub fn postgres() -> Migrator {
+            migrator(&[$(($version, $name, include_str!(concat!("../migrations/postgres/", $name, ".sql")))),*])
+        }
+    };
 }
 
-pub fn postgres() -> Migrator {
-    migrator(&[(
-        1,
-        "core",
-        include_str!("../migrations/postgres/0001_core.sql"),
-    )])
-}
+migrations!(1 "0001_core", 2 "0002_nlp");

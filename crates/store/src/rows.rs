@@ -155,3 +155,27 @@ pub struct Counts {
     pub messages: i64,
     pub events: i64,
 }
+
+/// A stored calibrated model.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelRow {
+    pub id: Uuid,
+    /// The brand it serves, or `*` for every brand.
+    pub brand: String,
+    pub task: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    pub trained_on: i64,
+    #[serde(skip)]
+    pub model: Vec<u8>,
+    pub report: serde_json::Value,
+}
+
+/// A labelled example from an agent's correction.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CorrectionRow {
+    pub message_id: MessageId,
+    pub text: String,
+    pub label: String,
+    pub actor: String,
+}

@@ -264,3 +264,133 @@ async fn killed_import_sqlite() {
 async fn killed_import_postgres() {
     killed_import_then_reimport_stores_each_message_once("postgres").await;
 }
+
+#[tokio::test]
+async fn nlp_train_eval_and_bad_training_files() {
+    let Some(scratch) = fresh("sqlite").await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("labels.csv");
+    let mut csv = String::from("id,text,label\n");
+    for i in 0..30 {
+        csv.push_str(&format!(
+            "{i}a,\"the zorblax service, zorblax {i}\",positive\n"
+        ));
+        csv.push_str(&format!("{i}b,utterly quuxly and quuxly {i},negative\n"));
+        csv.push_str(&format!("{i}c,my plinth order number {i},neutral\n"));
+    }
+    std::fs::write(&good, &csv).unwrap();
+    let path = good.to_str().unwrap();
+
+    let (code, out, err) = earshot(
+        &scratch.url,
+        &[
+            "nlp",
+            "eval",
+            "--task",
+            "sentiment",
+            "--labels",
+            path,
+            "--folds",
+            "3",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("3-fold cross-validation") && out.contains("macro-F1"),
+        "{out}"
+    );
+    assert!(out.contains("confusion"), "{out}");
+
+    let (code, out, err) = earshot(
+        &scratch.url,
+        &[
+            "nlp",
+            "train",
+            "--task",
+            "sentiment",
+            "--labels",
+            path,
+            "--brand",
+            "ZorbCo",
+            "--folds",
+            "0",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, _) = earshot(&scratch.url, &["--json", "nlp", "models"]);
+    assert_eq!(code, 0);
+    let models = json(&out);
+    assert_eq!(models[0]["brand"], "ZorbCo");
+    assert_eq!(models[0]["trained_on"], 90);
+    let (code, out, err) = earshot(
+        &scratch.url,
+        &[
+            "nlp",
+            "eval",
+            "--task",
+            "sentiment",
+            "--labels",
+            path,
+            "--model",
+            "zorbco",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("accuracy = 1.0000"),
+        "a model evaluated on its own training set: {out}"
+    );
+
+    // A topic model is not a sentiment model.
+    let (code, _, err) = earshot(
+        &scratch.url,
+        &[
+            "nlp", "eval", "--task", "topic", "--labels", path, "--model", "zorbco",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("no stored topic model"), "{err}");
+
+    // Invalid labels and a one-class file are clear errors.
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "text,label\nfine,positive\nmeh,furious\n").unwrap();
+    let (code, _, err) = earshot(
+        &scratch.url,
+        &[
+            "nlp",
+            "train",
+            "--task",
+            "sentiment",
+            "--labels",
+            bad.to_str().unwrap(),
+            "--folds",
+            "0",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("furious"), "{err}");
+    let one = dir.path().join("one.csv");
+    std::fs::write(
+        &one,
+        "text,label\nfine,positive\ngood,positive\ngreat,positive\n",
+    )
+    .unwrap();
+    let (code, _, err) = earshot(
+        &scratch.url,
+        &[
+            "nlp",
+            "train",
+            "--task",
+            "sentiment",
+            "--labels",
+            one.to_str().unwrap(),
+            "--folds",
+            "0",
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("distinct label"), "{err}");
+    scratch.destroy().await.unwrap();
+}

@@ -2,5 +2,6 @@
 //! on a fresh SQLite file and on a fresh PostgreSQL database.
 
 mod api;
+mod nlp;
 mod pipeline;
 mod support;
