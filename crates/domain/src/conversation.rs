@@ -193,6 +193,10 @@ pub struct Conversation {
     pub first_inbound_at: time::OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option")]
     pub first_response_at: Option<time::OffsetDateTime>,
+    /// Who sent the first response (an agent, or the brand account for
+    /// imported replies), for per-agent and per-team metrics.
+    #[serde(default)]
+    pub first_responder: Option<String>,
     /// First resolution: time to resolution is measured to it.
     #[serde(with = "time::serde::rfc3339::option")]
     pub resolved_at: Option<time::OffsetDateTime>,
@@ -227,6 +231,7 @@ impl Conversation {
             repeat_of,
             first_inbound_at: at,
             first_response_at: None,
+            first_responder: None,
             resolved_at: None,
             last_message_at: at,
             inbound_count: 0,
@@ -261,6 +266,15 @@ impl Conversation {
             }
         }
         self.touch(at);
+    }
+
+    /// Records a brand message sent by `responder`; see [`Self::add_outbound`].
+    pub fn add_outbound_by(&mut self, at: time::OffsetDateTime, responder: &str) {
+        let was_unanswered = self.first_response_at.is_none();
+        self.add_outbound(at);
+        if was_unanswered && self.first_response_at.is_some() {
+            self.first_responder = Some(responder.to_string());
+        }
     }
 
     /// Records a brand message. Only a reply at or after the first customer

@@ -236,13 +236,37 @@ fn need(field: &str, value: &str) -> Result<(), ApiError> {
     })
 }
 
+/// Applies an agent action to a conversation with its audit events and
+/// rollup delta, in one transaction.
 async fn change(
     state: &AppState,
     id: &str,
     f: impl FnOnce(&mut domain::Conversation) -> Result<ConversationChange, ApiError>,
 ) -> Result<Json<domain::Conversation>, ApiError> {
     let id = conversation_id(id)?;
-    Ok(Json(state.store().update_conversation(id, f).await??))
+    let attribution = state.pipeline.attribution().clone();
+    let updated = state
+        .store()
+        .update_conversation(id, move |conv, original| {
+            let before = conv.clone();
+            let mut extra = f(conv)?;
+            let mut known = std::collections::HashMap::new();
+            if let Some(o) = original {
+                known.insert(o.id, o.clone());
+            }
+            let mut delta = analytics::rollup::RollupDelta::new();
+            crate::pipeline::conversation_delta(
+                &mut delta,
+                Some(&before),
+                conv,
+                &known,
+                &attribution,
+            );
+            extra.rollups = delta.into_cells();
+            Ok::<_, ApiError>(extra)
+        })
+        .await??;
+    Ok(Json(updated))
 }
 
 /// Sends a reply: stored as an outbound message on the conversation's channel.
@@ -260,7 +284,7 @@ async fn reply(
     change(&state, &id, |conv| {
         let now = OffsetDateTime::now_utc();
         let msg_id = MessageId::new();
-        conv.add_outbound(now);
+        conv.add_outbound_by(now, &b.actor);
         let message = domain::InboundMessage {
             channel: conv.channel,
             external_id: format!("earshot:{msg_id}"),
@@ -296,6 +320,7 @@ async fn reply(
                 sent_by: Some(b.actor),
             }],
             notes: vec![],
+            rollups: vec![],
         })
     })
     .await

@@ -24,6 +24,28 @@ pub struct Settings {
     pub routing: RoutingSettings,
     /// Topic taxonomy; the NLP crate's default when absent.
     pub taxonomy: Option<nlp::Taxonomy>,
+    pub analytics: AnalyticsSettings,
+}
+
+/// How metrics are attributed: agents to teams, queues to business hours.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AnalyticsSettings {
+    /// Agent (first responder, e.g. `agent:maria`) → team.
+    pub agent_team: std::collections::HashMap<String, String>,
+    /// Business-hours calendars per queue (default: open around the clock).
+    pub business_hours: analytics::BusinessCalendars,
+}
+
+impl Settings {
+    /// The attribution rules rollups use.
+    pub fn attribution(&self) -> analytics::rollup::Attribution {
+        analytics::rollup::Attribution {
+            agent_team: self.analytics.agent_team.clone(),
+            business_hours: self.analytics.business_hours.clone(),
+            repeat_window_secs: self.threading.repeat_window_secs,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -52,6 +74,7 @@ impl Default for Settings {
             threading: ThreadingConfig::default(),
             routing: RoutingSettings::default(),
             taxonomy: None,
+            analytics: AnalyticsSettings::default(),
         }
     }
 }

@@ -6,6 +6,7 @@
 //! store loads for the whole batch in a handful of queries.
 
 use crate::config::Settings;
+use analytics::rollup::{Attribution, ConvFacts, RollupDelta};
 use domain::record::Record;
 use domain::routing::{Router, RoutingInput};
 use domain::threading::{ThreadDecision, ThreadingConfig, thread_inbound, thread_outbound};
@@ -81,6 +82,7 @@ pub struct Pipeline {
     enrichers: std::sync::RwLock<Arc<Enrichers>>,
     router: Router,
     threading: ThreadingConfig,
+    attribution: Attribution,
 }
 
 impl Pipeline {
@@ -104,6 +106,7 @@ impl Pipeline {
             })),
             router,
             threading: settings.threading,
+            attribution: settings.attribution(),
         })
     }
 
@@ -166,6 +169,10 @@ impl Pipeline {
         &self.store
     }
 
+    pub fn attribution(&self) -> &Attribution {
+        &self.attribution
+    }
+
     /// The enrichers in force now.
     pub fn enrichers(&self) -> Arc<Enrichers> {
         match self.enrichers.read() {
@@ -209,11 +216,12 @@ impl Pipeline {
         let keys = collect_keys(&valid);
         let router = &self.router;
         let threading = &self.threading;
+        let attribution = &self.attribution;
         let report = self
             .store
             .ingest(&keys, move |ctx| {
                 let planned = std::time::Instant::now();
-                let mut planner = Planner::new(ctx, router, threading);
+                let mut planner = Planner::new(ctx, router, threading, attribution);
                 for (it, sig) in valid.into_iter().zip(signals) {
                     planner.add(it, sig, &mut report);
                 }
@@ -306,11 +314,20 @@ struct Planner<'a> {
     /// Conversations changed by this batch, in first-touch order.
     touched: Vec<ConversationId>,
     touched_set: HashSet<ConversationId>,
+    /// Touched conversations as loaded (`None`: opened by this batch).
+    before: HashMap<ConversationId, Option<Conversation>>,
+    attribution: &'a Attribution,
+    rollups: RollupDelta,
     plan: IngestPlan,
 }
 
 impl<'a> Planner<'a> {
-    fn new(mut ctx: IngestContext, router: &'a Router, threading: &'a ThreadingConfig) -> Self {
+    fn new(
+        mut ctx: IngestContext,
+        router: &'a Router,
+        threading: &'a ThreadingConfig,
+        attribution: &'a Attribution,
+    ) -> Self {
         let mut latest = HashMap::with_capacity(ctx.latest.len());
         for (customer, conv) in ctx.latest.drain() {
             latest.insert(customer, conv.id);
@@ -324,13 +341,20 @@ impl<'a> Planner<'a> {
             placed: HashMap::new(),
             touched: Vec::new(),
             touched_set: HashSet::new(),
+            before: HashMap::new(),
+            attribution,
+            rollups: RollupDelta::new(),
             plan: IngestPlan::default(),
         }
     }
 
+    /// Call before changing a conversation: remembers its state as loaded,
+    /// from which the batch's rollup delta is computed.
     fn touch(&mut self, id: ConversationId) {
         if self.touched_set.insert(id) {
             self.touched.push(id);
+            let before = self.ctx.conversations.get(&id).cloned();
+            self.before.insert(id, before);
         }
     }
 
@@ -500,10 +524,15 @@ impl<'a> Planner<'a> {
                             }),
                         );
                         let id = conv.id;
+                        // New in this batch: nothing to subtract.
+                        self.touched_set.insert(id);
+                        self.touched.push(id);
+                        self.before.insert(id, None);
                         self.ctx.conversations.insert(id, conv);
                         id
                     }
                 };
+                self.touch(conv_id);
                 if let Some(s) = &signals {
                     consequences.insert("sentiment".into(), serde_json::json!(s.sentiment));
                     consequences.insert(
@@ -519,13 +548,22 @@ impl<'a> Planner<'a> {
                     ));
                 };
                 conv.add_inbound(m.created_at, score, sig.topic.as_deref(), &routing);
+                self.rollups.inbound_message(
+                    m.created_at,
+                    m.channel,
+                    sig.topic.as_deref(),
+                    &conv.queue,
+                    &sig.sentiment,
+                    sig.sentiment_score,
+                    self.attribution,
+                );
                 self.latest.insert(customer.id, conv_id);
                 (Some(conv_id), Some(customer.id), "message.received")
             }
             Direction::Outbound => match thread_outbound(parent.as_ref()) {
-                ThreadDecision::Join(id) => match self.ctx.conversations.get_mut(&id) {
+                ThreadDecision::Join(id) => match self.touch_mut(id) {
                     Some(conv) => {
-                        conv.add_outbound(m.created_at);
+                        conv.add_outbound_by(m.created_at, &m.author.id);
                         (Some(id), Some(conv.customer_id), "message.sent")
                     }
                     None => (None, None, "message.sent"),
@@ -533,9 +571,6 @@ impl<'a> Planner<'a> {
                 _ => (None, None, "message.sent"),
             },
         };
-        if let Some(c) = conversation_id {
-            self.touch(c);
-        }
         let id = MessageId::new();
         let subject = conversation_id.map_or_else(|| id.to_string(), |c| c.to_string());
         consequences.insert("message_id".into(), serde_json::json!(id));
@@ -585,6 +620,7 @@ impl<'a> Planner<'a> {
                 l.channel
             ));
         };
+        self.touch(conv_id);
         let Some(conv) = self.ctx.conversations.get_mut(&conv_id) else {
             return Outcome::Rejected(format!(
                 "{}: conversation {conv_id} not loaded",
@@ -594,16 +630,6 @@ impl<'a> Planner<'a> {
         if let Err(e) = conv.apply(&l.action, l.at) {
             return Outcome::Rejected(format!("{} {}: {e}", l.action.name(), l.id));
         }
-        let customer = conv.customer_id;
-        if self
-            .ctx
-            .latest
-            .get(&customer)
-            .is_some_and(|c| c.id == conv_id)
-        {
-            self.ctx.latest.insert(customer, conv.clone());
-        }
-        self.touch(conv_id);
         self.ctx
             .existing_records
             .insert((RecordKind::Lifecycle, l.id.clone()));
@@ -635,13 +661,22 @@ impl<'a> Planner<'a> {
             return Outcome::Duplicate;
         }
         let key = (s.channel, s.message_id.clone());
-        let Some(conv) = self.conversation_of(&key) else {
+        let Some(conv) = self
+            .locate(&key)
+            .and_then(|(c, _)| c)
+            .and_then(|c| self.ctx.conversations.get(&c))
+        else {
             return Outcome::Rejected(format!(
                 "survey {}: message {} on {} is not in any conversation",
                 s.id, s.message_id, s.channel
             ));
         };
         let (conv_id, customer_id) = (conv.id, conv.customer_id);
+        self.rollups.survey(
+            &s,
+            ConvFacts::new(conv).responder(conv.first_responder.as_deref()),
+            self.attribution,
+        );
         self.ctx
             .existing_records
             .insert((RecordKind::Survey, s.id.clone()));
@@ -665,12 +700,27 @@ impl<'a> Planner<'a> {
         Outcome::Accepted
     }
 
+    fn touch_mut(&mut self, id: ConversationId) -> Option<&mut Conversation> {
+        self.touch(id);
+        self.ctx.conversations.get_mut(&id)
+    }
+
     fn finish(mut self) -> IngestPlan {
         for id in &self.touched {
-            if let Some(c) = self.ctx.conversations.get(id) {
-                self.plan.conversations.push(c.clone());
-            }
+            let Some(after) = self.ctx.conversations.get(id) else {
+                continue;
+            };
+            let before = self.before.get(id).and_then(Option::as_ref);
+            conversation_delta(
+                &mut self.rollups,
+                before,
+                after,
+                &self.ctx.conversations,
+                self.attribution,
+            );
+            self.plan.conversations.push(after.clone());
         }
+        self.plan.rollups = self.rollups.into_cells();
         self.plan
     }
 }
@@ -687,4 +737,32 @@ fn past_tense(a: &domain::conversation::LifecycleAction) -> &'static str {
         domain::conversation::LifecycleAction::Reopen => "reopened",
         domain::conversation::LifecycleAction::Escalate { .. } => "escalated",
     }
+}
+
+/// Adds the rollup difference between two states of a conversation. The
+/// conversation it repeats (when loaded) is passed on both sides, so that its
+/// first-contact resolution is revoked exactly once.
+pub fn conversation_delta(
+    delta: &mut RollupDelta,
+    before: Option<&Conversation>,
+    after: &Conversation,
+    known: &HashMap<ConversationId, Conversation>,
+    attribution: &Attribution,
+) {
+    let original = after.repeat_of.and_then(|r| known.get(&r));
+    let original_responder = original.and_then(|o| o.first_responder.as_deref());
+    fn facts<'c>(
+        c: &'c Conversation,
+        original: Option<&'c Conversation>,
+        original_responder: Option<&'c str>,
+    ) -> ConvFacts<'c> {
+        ConvFacts::new(c)
+            .responder(c.first_responder.as_deref())
+            .repeating(original, original_responder)
+    }
+    delta.conversation_changed(
+        before.map(|b| facts(b, original, original_responder)),
+        facts(after, original, original_responder),
+        attribution,
+    );
 }

@@ -28,7 +28,7 @@ const KEY_CHUNK: usize = 5000;
 
 const CONV_COLS: &str = "id, customer_id, channel, status, priority, queue, assignee, escalation_tier, topic, tags, \
     sentiment_first, sentiment_last, repeat_of, first_inbound_ms, first_response_ms, resolved_ms, last_message_ms, \
-    inbound_count, outbound_count";
+    inbound_count, outbound_count, first_responder";
 
 const MSG_COLS: &str = "id, channel, external_id, conversation_id, customer_id, direction, visibility, author_id, \
     author_handle, author_name, author_followers, brand_account, body, created_ms, in_reply_to, language, language_confidence, sentiment, \
@@ -76,6 +76,7 @@ macro_rules! shared_methods {
                     repeat_of: row.try_get::<Option<Uuid>, _>("repeat_of")?.map(ConversationId),
                     first_inbound_at: from_ms(row.try_get("first_inbound_ms")?),
                     first_response_at: opt_ms("first_response_ms")?,
+                    first_responder: row.try_get("first_responder")?,
                     resolved_at: opt_ms("resolved_ms")?,
                     last_message_at: from_ms(row.try_get("last_message_ms")?),
                     inbound_count: row.try_get::<i64, _>("inbound_count")? as u32,
@@ -231,6 +232,20 @@ macro_rules! shared_methods {
                 for conv in Self::conversations_by_id(tx, &wanted).await? {
                     ctx.conversations.insert(conv.id, conv);
                 }
+                // The conversations that loaded ones repeat (for rollup attribution).
+                let originals: Vec<Uuid> = ctx
+                    .conversations
+                    .values()
+                    .chain(ctx.latest.values())
+                    .filter_map(|c| c.repeat_of)
+                    .filter(|r| !ctx.conversations.contains_key(r))
+                    .map(|r| r.0)
+                    .collect::<HashSet<_>>()
+                    .into_iter()
+                    .collect();
+                for conv in Self::conversations_by_id(tx, &originals).await? {
+                    ctx.conversations.insert(conv.id, conv);
+                }
 
                 for (kind, ids) in group_record_ids(keys) {
                     for chunk in ids.chunks(KEY_CHUNK) {
@@ -289,7 +304,8 @@ macro_rules! shared_methods {
                             .push_bind(c.resolved_at.map(to_ms))
                             .push_bind(to_ms(c.last_message_at))
                             .push_bind(i64::from(c.inbound_count))
-                            .push_bind(i64::from(c.outbound_count));
+                            .push_bind(i64::from(c.outbound_count))
+                            .push_bind(c.first_responder.clone());
                     });
                     qb.push(
                         " ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, status = excluded.status, \
@@ -298,7 +314,7 @@ macro_rules! shared_methods {
                          sentiment_first = excluded.sentiment_first, sentiment_last = excluded.sentiment_last, \
                          first_response_ms = excluded.first_response_ms, resolved_ms = excluded.resolved_ms, \
                          last_message_ms = excluded.last_message_ms, inbound_count = excluded.inbound_count, \
-                         outbound_count = excluded.outbound_count",
+                         outbound_count = excluded.outbound_count, first_responder = excluded.first_responder",
                     );
                     qb.build().execute(&mut **tx).await?;
                 }
@@ -384,6 +400,105 @@ macro_rules! shared_methods {
                 Ok(())
             }
 
+            /// Adds rollup deltas to the stored cells (read, merge, write back).
+            async fn merge_cells(
+                tx: &mut sqlx::Transaction<'static, $DB>,
+                cells: &[(analytics::rollup::CellKey, analytics::Cell)],
+            ) -> Result<()> {
+                if cells.is_empty() {
+                    return Ok(());
+                }
+                let mut merged: HashMap<&analytics::rollup::CellKey, analytics::Cell> = HashMap::with_capacity(cells.len());
+                for (k, c) in cells {
+                    merged.entry(k).or_default().merge(c);
+                }
+                let keys: Vec<&analytics::rollup::CellKey> = merged.keys().copied().collect();
+                for chunk in keys.chunks(KEY_CHUNK / 2) {
+                    let mut qb = QueryBuilder::<$DB>::new(
+                        "SELECT grain, dim, value, bucket_ms, cell FROM rollup_cells WHERE (grain, dim, value, bucket_ms) IN (",
+                    );
+                    qb.push_values(chunk, |mut b, k| {
+                        b.push_bind(k.grain.as_str())
+                            .push_bind(k.dim.as_str())
+                            .push_bind(k.value.as_str())
+                            .push_bind(k.bucket_ms);
+                    });
+                    qb.push(")");
+                    for row in qb.build().fetch_all(&mut **tx).await? {
+                        let key = analytics::rollup::CellKey {
+                            grain: parse_grain(row.try_get::<&str, _>("grain")?)?,
+                            dim: parse_dim(row.try_get::<&str, _>("dim")?)?,
+                            value: row.try_get("value")?,
+                            bucket_ms: row.try_get("bucket_ms")?,
+                        };
+                        let stored = analytics::Cell::from_bytes(row.try_get::<&[u8], _>("cell")?)
+                            .map_err(|e| corrupt("rollup cell", e))?;
+                        if let Some(c) = merged.get_mut(&key) {
+                            c.merge(&stored);
+                        }
+                    }
+                }
+                let rows: Vec<(&analytics::rollup::CellKey, Vec<u8>)> = merged.iter().map(|(k, c)| (*k, c.to_bytes())).collect();
+                for chunk in rows.chunks(CHUNK) {
+                    let mut qb = QueryBuilder::<$DB>::new("INSERT INTO rollup_cells (grain, dim, value, bucket_ms, cell) ");
+                    qb.push_values(chunk, |mut b, (k, bytes)| {
+                        b.push_bind(k.grain.as_str())
+                            .push_bind(k.dim.as_str())
+                            .push_bind(k.value.as_str())
+                            .push_bind(k.bucket_ms)
+                            .push_bind(bytes.as_slice());
+                    });
+                    qb.push(" ON CONFLICT (grain, dim, value, bucket_ms) DO UPDATE SET cell = excluded.cell");
+                    qb.build().execute(&mut **tx).await?;
+                }
+                Ok(())
+            }
+
+            /// Stored cells of one grain and dimension in `[from_ms, to_ms)`.
+            pub async fn cells(
+                &self,
+                grain: analytics::rollup::Grain,
+                dim: analytics::rollup::Dim,
+                from_ms: i64,
+                to_ms: i64,
+            ) -> Result<Vec<(analytics::rollup::CellKey, analytics::Cell)>> {
+                let rows = sqlx::query(
+                    "SELECT value, bucket_ms, cell FROM rollup_cells WHERE grain = $1 AND dim = $2 AND bucket_ms >= $3 AND bucket_ms < $4",
+                )
+                .bind(grain.as_str())
+                .bind(dim.as_str())
+                .bind(from_ms)
+                .bind(to_ms)
+                .fetch_all(&self.read)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok((
+                            analytics::rollup::CellKey { grain, dim, value: r.try_get("value")?, bucket_ms: r.try_get("bucket_ms")? },
+                            analytics::Cell::from_bytes(r.try_get::<&[u8], _>("cell")?).map_err(|e| corrupt("rollup cell", e))?,
+                        ))
+                    })
+                    .collect()
+            }
+
+            /// Replaces every rollup cell with `cells` in one transaction.
+            pub async fn replace_cells(&self, cells: &[(analytics::rollup::CellKey, analytics::Cell)], actor: &str) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query("DELETE FROM rollup_cells").execute(&mut *tx).await?;
+                Self::merge_cells(&mut tx, cells).await?;
+                let ev = NewEvent::new(
+                    time::OffsetDateTime::now_utc(),
+                    actor,
+                    "rollups.rebuilt",
+                    "rollups",
+                    "all",
+                    serde_json::json!({ "cells": cells.len() }),
+                );
+                Self::append_events(&mut tx, &[ev]).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn apply_plan(tx: &mut sqlx::Transaction<'static, $DB>, plan: &IngestPlan) -> Result<()> {
                 for chunk in plan.customers.chunks(CHUNK) {
                     let mut qb = QueryBuilder::<$DB>::new("INSERT INTO customers (id, display_name, created_ms) ");
@@ -463,6 +578,9 @@ macro_rules! shared_methods {
                     qb.build().execute(&mut **tx).await?;
                 }
                 let t = std::time::Instant::now();
+                Self::merge_cells(tx, &plan.rollups).await?;
+                tracing::trace!(rollups_us = t.elapsed().as_micros() as u64, cells = plan.rollups.len(), "apply rollups");
+                let t = std::time::Instant::now();
                 let r = Self::append_events(tx, &plan.events).await;
                 tracing::trace!(events_us = t.elapsed().as_micros() as u64, "apply events");
                 r
@@ -498,14 +616,18 @@ macro_rules! shared_methods {
             pub async fn update_conversation<E>(
                 &self,
                 id: ConversationId,
-                change: impl FnOnce(&mut Conversation) -> std::result::Result<ConversationChange, E>,
+                change: impl FnOnce(&mut Conversation, Option<&Conversation>) -> std::result::Result<ConversationChange, E>,
             ) -> Result<std::result::Result<Conversation, E>> {
                 let mut tx = self.begin_write().await?;
                 let mut conv = Self::conversations_by_id(&mut tx, &[id.0])
                     .await?
                     .pop()
                     .ok_or_else(|| StoreError::NotFound(format!("conversation {id}")))?;
-                let extra = match change(&mut conv) {
+                let original = match conv.repeat_of {
+                    Some(r) => Self::conversations_by_id(&mut tx, &[r.0]).await?.pop(),
+                    None => None,
+                };
+                let extra = match change(&mut conv, original.as_ref()) {
                     Ok(extra) => extra,
                     Err(e) => return Ok(Err(e)),
                 };
@@ -521,6 +643,7 @@ macro_rules! shared_methods {
                         .execute(&mut *tx)
                         .await?;
                 }
+                Self::merge_cells(&mut tx, &extra.rollups).await?;
                 Self::append_events(&mut tx, &extra.events).await?;
                 tx.commit().await?;
                 Ok(Ok(conv))
@@ -779,31 +902,42 @@ macro_rules! shared_methods {
                 rows.iter().map(Self::event_from_row).collect()
             }
 
+            /// Re-computes every link over the stored bytes (not a re-serialised
+            /// payload, which JSON float parsing would not reproduce exactly).
             pub async fn verify_event_chain(&self) -> Result<u64> {
                 let mut prev = GENESIS.to_string();
-                let mut last_seq = 0;
+                let mut last_seq = 0i64;
                 let mut checked = 0;
                 loop {
-                    let page = self.events(last_seq, 10_000).await?;
+                    let page = sqlx::query(
+                        "SELECT seq, at_ms, actor, action, subject_type, subject_id, payload, prev_hash, hash FROM events \
+                         WHERE seq > $1 ORDER BY seq LIMIT 10000",
+                    )
+                    .bind(last_seq)
+                    .fetch_all(&self.read)
+                    .await?;
                     if page.is_empty() {
                         return Ok(checked);
                     }
-                    for e in &page {
+                    for r in &page {
+                        let seq: i64 = r.try_get("seq")?;
                         let expect = event_log::link_hash(
                             &prev,
-                            e.seq,
-                            to_ms(e.at),
-                            &e.actor,
-                            &e.action,
-                            &e.subject_type,
-                            &e.subject_id,
-                            &e.payload.to_string(),
+                            seq,
+                            r.try_get("at_ms")?,
+                            r.try_get("actor")?,
+                            r.try_get("action")?,
+                            r.try_get("subject_type")?,
+                            r.try_get("subject_id")?,
+                            r.try_get("payload")?,
                         );
-                        if e.seq != last_seq + 1 || e.prev_hash != prev || e.hash != expect {
-                            return Err(corrupt("event log", format!("the chain breaks at event {}", e.seq)));
+                        let stored_prev: &str = r.try_get("prev_hash")?;
+                        let stored_hash: &str = r.try_get("hash")?;
+                        if seq != last_seq + 1 || stored_prev != prev || stored_hash != expect {
+                            return Err(corrupt("event log", format!("the chain breaks at event {seq}")));
                         }
-                        prev = e.hash.clone();
-                        last_seq = e.seq;
+                        prev = expect;
+                        last_seq = seq;
                         checked += 1;
                     }
                 }
@@ -973,6 +1107,23 @@ macro_rules! shared_methods {
             }
         }
     };
+}
+
+fn parse_grain(s: &str) -> Result<analytics::rollup::Grain> {
+    [
+        analytics::rollup::Grain::Hour,
+        analytics::rollup::Grain::Day,
+    ]
+    .into_iter()
+    .find(|g| g.as_str() == s)
+    .ok_or_else(|| corrupt("rollup grain", s))
+}
+
+fn parse_dim(s: &str) -> Result<analytics::rollup::Dim> {
+    analytics::rollup::Dim::ALL
+        .into_iter()
+        .find(|d| d.as_str() == s)
+        .ok_or_else(|| corrupt("rollup dimension", s))
 }
 
 /// Record ids of a batch grouped by the table that keeps them.

@@ -94,6 +94,8 @@ pub struct IngestPlan {
     pub feedback: Vec<Feedback>,
     pub changes: Vec<ChangeEntry>,
     pub events: Vec<NewEvent>,
+    /// Rollup deltas, added to the stored cells.
+    pub rollups: Vec<(analytics::rollup::CellKey, analytics::Cell)>,
 }
 
 /// Which table keeps a non-message record's id.

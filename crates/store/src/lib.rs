@@ -109,12 +109,16 @@ impl Store {
         dispatch!(self, s => s.ingest(keys, plan).await)
     }
 
-    /// Loads a conversation, lets `change` mutate it, and stores the result
-    /// with the events `change` returns, in one transaction.
+    /// Loads a conversation (and the one it repeats, if any), lets `change`
+    /// mutate it, and stores the result with the events and rollup deltas
+    /// `change` returns, in one transaction.
     pub async fn update_conversation<E>(
         &self,
         id: domain::ConversationId,
-        change: impl FnOnce(&mut domain::Conversation) -> std::result::Result<ConversationChange, E>,
+        change: impl FnOnce(
+            &mut domain::Conversation,
+            Option<&domain::Conversation>,
+        ) -> std::result::Result<ConversationChange, E>,
     ) -> Result<std::result::Result<domain::Conversation, E>> {
         dispatch!(self, s => s.update_conversation(id, change).await)
     }
@@ -234,6 +238,26 @@ impl Store {
     /// Corrections joined with their message texts, as training examples.
     pub async fn corrections(&self) -> Result<Vec<CorrectionRow>> {
         dispatch!(self, s => s.corrections().await)
+    }
+
+    /// Stored rollup cells of one grain and dimension in `[from_ms, to_ms)`.
+    pub async fn cells(
+        &self,
+        grain: analytics::rollup::Grain,
+        dim: analytics::rollup::Dim,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<(analytics::rollup::CellKey, analytics::Cell)>> {
+        dispatch!(self, s => s.cells(grain, dim, from_ms, to_ms).await)
+    }
+
+    /// Replaces every rollup cell (a rebuild), audited.
+    pub async fn replace_cells(
+        &self,
+        cells: &[(analytics::rollup::CellKey, analytics::Cell)],
+        actor: &str,
+    ) -> Result<()> {
+        dispatch!(self, s => s.replace_cells(cells, actor).await)
     }
 
     pub async fn close(&self) {

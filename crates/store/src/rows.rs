@@ -91,6 +91,8 @@ pub struct ConversationChange {
     pub messages: Vec<MessageRow>,
     pub notes: Vec<NoteRow>,
     pub events: Vec<NewEvent>,
+    /// Rollup deltas of the change.
+    pub rollups: Vec<(analytics::rollup::CellKey, analytics::Cell)>,
 }
 
 #[derive(Debug, Clone, Default)]
