@@ -163,9 +163,9 @@ impl Enricher {
         if !(0.0..1.0).contains(&config.neutral_band) {
             return Err(NlpError::Config("neutral_band must be within 0..1".into()));
         }
-        if config.max_analysed_bytes < 64 {
+        if !(64..=(64 << 20)).contains(&config.max_analysed_bytes) {
             return Err(NlpError::Config(
-                "max_analysed_bytes must be at least 64".into(),
+                "max_analysed_bytes must be within 64..=67108864".into(),
             ));
         }
         let mut sentiment_languages = Vec::new();
@@ -246,10 +246,11 @@ impl Enricher {
     pub fn enrich(&self, text: &str, language_hint: Option<&str>) -> Enrichment {
         let analysed = truncate_at_char(text, self.cfg.max_analysed_bytes);
         with_scratch(|s| {
-            s.tokens.tokenize(analysed, &|e| self.lex.is_emoticon(e));
+            s.tokens.tokenize(analysed, Some(self.lex));
             let (language, language_confidence) = self.language(language_hint, s);
             let raw = sentiment::score(self.lex, self.rules.as_ref(), &s.tokens, &mut s.score);
             let sentiment = self.sentiment_of(&raw, language, language_confidence, s);
+            s.tokens.ensure_stems();
             let (topic, topic_confidence) = self.topic_of(&raw, s);
             let mut phrases = Vec::new();
             phrases::extract(self.lex, &s.tokens, self.cfg.max_phrases, &mut phrases);
@@ -275,7 +276,7 @@ impl Enricher {
     pub fn sentiment(&self, text: &str) -> Sentiment {
         let analysed = truncate_at_char(text, self.cfg.max_analysed_bytes);
         with_scratch(|s| {
-            s.tokens.tokenize(analysed, &|e| self.lex.is_emoticon(e));
+            s.tokens.tokenize(analysed, Some(self.lex));
             let raw = sentiment::score(self.lex, self.rules.as_ref(), &s.tokens, &mut s.score);
             self.sentiment_of(&raw, None, 0.0, s)
         })
@@ -285,7 +286,7 @@ impl Enricher {
     pub fn detect_language(&self, text: &str) -> (Option<String>, f32) {
         let analysed = truncate_at_char(text, self.cfg.max_analysed_bytes);
         with_scratch(|s| {
-            s.tokens.tokenize(analysed, &|e| self.lex.is_emoticon(e));
+            s.tokens.tokenize(analysed, Some(self.lex));
             let (l, c) = self.language(None, s);
             (l.map(str::to_string), c)
         })
@@ -295,7 +296,7 @@ impl Enricher {
     pub fn language_vote(&self, text: &str) -> Option<&'static str> {
         let analysed = truncate_at_char(text, self.cfg.max_analysed_bytes);
         with_scratch(|s| {
-            s.tokens.tokenize(analysed, &|e| self.lex.is_emoticon(e));
+            s.tokens.tokenize(analysed, Some(self.lex));
             let t = &s.tokens;
             let lower = t
                 .toks
@@ -310,7 +311,8 @@ impl Enricher {
     pub fn phrases(&self, text: &str) -> Vec<String> {
         let analysed = truncate_at_char(text, self.cfg.max_analysed_bytes);
         with_scratch(|s| {
-            s.tokens.tokenize(analysed, &|e| self.lex.is_emoticon(e));
+            s.tokens.tokenize(analysed, Some(self.lex));
+            s.tokens.ensure_stems();
             let mut out = Vec::new();
             phrases::extract(self.lex, &s.tokens, self.cfg.max_phrases, &mut out);
             out

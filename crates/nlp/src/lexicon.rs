@@ -17,6 +17,8 @@ pub(crate) const TIME_UNIT: u16 = 16;
 /// "least": negates unless preceded by "at" / "very".
 pub(crate) const LEAST: u16 = 32;
 pub(crate) const HAS_VALENCE: u16 = 64;
+/// First word of a customer-care cue phrase.
+pub(crate) const PHRASE_START: u16 = 128;
 
 /// Intensity added by a booster word (VADER's published constant).
 pub(crate) const B_INCR: f32 = 0.293;
@@ -594,7 +596,8 @@ impl<V: Copy> PhraseTable<V> {
 /// Split a phrase into normalised words the way the tokeniser would see them.
 pub(crate) fn phrase_words(phrase: &str, stemmed: bool) -> Vec<Box<str>> {
     let mut t = Tokens::default();
-    t.tokenize(phrase, &|_| false);
+    t.tokenize(phrase, None);
+    t.ensure_stems();
     t.toks
         .iter()
         .filter(|k| k.is_wordlike())
@@ -604,7 +607,10 @@ pub(crate) fn phrase_words(phrase: &str, stemmed: bool) -> Vec<Box<str>> {
 
 #[derive(Debug, Clone)]
 pub(crate) struct Lexicon {
-    pub words: FxHashMap<Box<str>, WordInfo>,
+    /// Words of up to 15 bytes, packed into an integer key (no pointer to follow on a probe).
+    short: FxHashMap<u128, u32>,
+    long: FxHashMap<Box<str>, u32>,
+    infos: Vec<WordInfo>,
     pub emoji: FxHashMap<char, f32>,
     pub care_phrases: PhraseTable<f32>,
 }
@@ -670,6 +676,19 @@ const EMOJI_OVERRIDES: &[(char, f32)] = &[
     ('🙌', 2.0),
     ('👌', 1.5),
 ];
+
+/// A word of at most 15 bytes as an integer: its bytes, and its length in the top byte.
+#[inline]
+fn pack(w: &str) -> Option<u128> {
+    let b = w.as_bytes();
+    if b.len() > 15 {
+        return None;
+    }
+    let mut buf = [0u8; 16];
+    buf[..b.len()].copy_from_slice(b);
+    buf[15] = b.len() as u8;
+    Some(u128::from_le_bytes(buf))
+}
 
 /// The process-wide lexicon (built on first use, about a millisecond).
 pub(crate) fn global() -> &'static Lexicon {
@@ -764,29 +783,68 @@ impl Lexicon {
 
         let mut care_phrases = PhraseTable::default();
         for (p, v) in CARE_PHRASES {
-            care_phrases.insert(phrase_words(p, false), *v);
+            let pw = phrase_words(p, false);
+            if let Some(first) = pw.first() {
+                words.entry(first.clone()).or_default().flags |= PHRASE_START;
+            }
+            care_phrases.insert(pw, *v);
+        }
+        let mut short = FxHashMap::default();
+        let mut long = FxHashMap::default();
+        short.reserve(words.len());
+        let mut infos = Vec::with_capacity(words.len());
+        for (w, info) in words {
+            let id = infos.len() as u32;
+            match pack(&w) {
+                Some(k) => short.insert(k, id),
+                None => long.insert(w, id),
+            };
+            infos.push(info);
         }
         Lexicon {
-            words,
+            short,
+            long,
+            infos,
             emoji,
             care_phrases,
         }
     }
 
     #[inline]
+    pub(crate) fn id(&self, w: &str) -> Option<u32> {
+        match pack(w) {
+            Some(k) => self.short.get(&k).copied(),
+            None => self.long.get(w).copied(),
+        }
+    }
+
+    /// Look up a word already packed by the tokeniser (see `pack`).
+    #[inline]
+    pub(crate) fn id_packed(&self, key: u128) -> Option<u32> {
+        self.short.get(&key).copied()
+    }
+
+    #[inline]
+    pub(crate) fn info(&self, id: u32) -> Option<&WordInfo> {
+        self.infos.get(id as usize)
+    }
+
+    #[cfg(test)]
     pub(crate) fn get(&self, w: &str) -> Option<&WordInfo> {
-        self.words.get(w)
+        self.id(w).and_then(|i| self.info(i))
     }
 
     /// Emoticons are the lexicon entries written with ASCII punctuation (":)", "</3", ":-D").
-    pub(crate) fn is_emoticon(&self, s: &str) -> bool {
-        s.bytes().any(|b| b.is_ascii_punctuation() && b != b'\'')
-            && !s
-                .chars()
+    pub(crate) fn emoticon_id(&self, s: &str) -> Option<u32> {
+        if !s.bytes().any(|b| b.is_ascii_punctuation() && b != b'\'')
+            || s.chars()
                 .all(|c| c.is_alphanumeric() || c == '\'' || c == '-')
-            && self
-                .words
-                .get(s)
-                .is_some_and(|w| w.flags & HAS_VALENCE != 0)
+        {
+            return None;
+        }
+        let id = self.id(s)?;
+        self.info(id)
+            .filter(|w| w.flags & HAS_VALENCE != 0)
+            .map(|_| id)
     }
 }

@@ -366,7 +366,7 @@ pub(crate) fn features(
                 }
             }
             if cfg.negation_scope && matches!(tok.kind, Kind::Word | Kind::Hashtag) {
-                let info = lex.get(form);
+                let info = t.info(tok, lex);
                 if info.is_some_and(|i| i.flags & CONTRAST != 0) {
                     neg_left = 0;
                 } else if neg_left > 0 {
@@ -491,9 +491,7 @@ fn featurize(text: &str, cfg: &FeatureConfig, bits: u8, out: &mut Vec<(u32, f32)
     let lex = lexicon::global();
     with_scratch(|s: &mut Scratch| {
         s.tokens
-            .tokenize(crate::enricher::truncate_default(text), &|e| {
-                lex.is_emoticon(e)
-            });
+            .tokenize(crate::enricher::truncate_default(text), Some(lex));
         let raw = sentiment::score(lex, None, &s.tokens, &mut s.score);
         features(lex, &s.tokens, &raw, cfg, bits, &[], out);
     });

@@ -16,7 +16,7 @@ fn class(lex: &Lexicon, t: &Tokens, k: usize) -> u8 {
     if stem.chars().count() < 2 || !stem.chars().any(char::is_alphabetic) {
         return 0;
     }
-    match lex.get(norm) {
+    match t.info(tok, lex) {
         Some(i) if i.flags & NEGATOR != 0 => 2,
         _ if norm.ends_with("n't") => 2,
         Some(i) if i.flags & STOP != 0 => 0,

@@ -13,10 +13,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::lexicon::{
-    B_INCR, CONTRAST, EXPECT, HAS_VALENCE, LEAST, Lexicon, N_SCALAR, NEGATOR, PhraseTable,
-    TIME_UNIT, WordInfo,
+    B_INCR, CONTRAST, EXPECT, HAS_VALENCE, LEAST, Lexicon, N_SCALAR, NEGATOR, PHRASE_START,
+    PhraseTable, TIME_UNIT, WordInfo,
 };
-use crate::token::{F_BOUNDARY, F_CAPS, F_ELONG, Kind, Token, Tokens};
+use crate::token::{F_BOUNDARY, F_CAPS, F_ELONG, Kind, Tokens};
 
 /// Extra intensity of a word in capitals when the rest of the post is not (VADER's constant).
 const C_INCR: f32 = 0.733;
@@ -143,25 +143,6 @@ fn is_negator(word: &str, info: Option<&WordInfo>) -> bool {
     info.is_some_and(|i| i.flags & NEGATOR != 0) || word.ends_with("n't")
 }
 
-/// Lexicon entry of a word token, retrying an elongated word with its letters collapsed.
-#[inline]
-fn lookup<'a>(lex: &'a Lexicon, t: &Tokens, tok: &Token, buf: &mut String) -> Option<&'a WordInfo> {
-    let w = t.norm(tok);
-    let hit = lex.get(w);
-    if hit.is_some() || tok.flags & F_ELONG == 0 {
-        return hit;
-    }
-    buf.clear();
-    let mut last = None;
-    for c in w.chars() {
-        if Some(c) != last {
-            buf.push(c);
-        }
-        last = Some(c);
-    }
-    lex.get(buf)
-}
-
 pub(crate) fn score(
     lex: &Lexicon,
     rules: Option<&PhraseTable<f32>>,
@@ -175,7 +156,6 @@ pub(crate) fn score(
     state.clear();
     state.resize(n, FREE);
     let mut raw = RawScore::default();
-    let mut buf = String::new();
 
     // 1. per-brand rules, 2. customer-care cue phrases
     if let Some(r) = rules.filter(|r| !r.is_empty()) {
@@ -193,7 +173,13 @@ pub(crate) fn score(
     let mut i = 0;
     while i < n {
         if state[i] == FREE {
-            if let Some((len, v)) = lex.care_phrases.match_at(t, i, false) {
+            let starts_phrase = t
+                .info(&t.toks[i], lex)
+                .is_some_and(|w| w.flags & PHRASE_START != 0);
+            if let Some((len, v)) = starts_phrase
+                .then(|| lex.care_phrases.match_at(t, i, false))
+                .flatten()
+            {
                 if state[i..i + len].iter().all(|x| *x == FREE) {
                     vals[i] = v;
                     state[i] = CUE_START;
@@ -226,7 +212,7 @@ pub(crate) fn score(
             vals[i]
         } else {
             match tok.kind {
-                Kind::Word | Kind::Hashtag => match lookup(lex, t, tok, &mut buf) {
+                Kind::Word | Kind::Hashtag => match t.info(tok, lex) {
                     Some(info) => {
                         flags = info.flags;
                         if flags & CONTRAST != 0 {
@@ -240,7 +226,7 @@ pub(crate) fn score(
                     }
                     None => 0.0,
                 },
-                Kind::Emoticon => lex.get(t.norm(tok)).map_or(0.0, |w| w.valence),
+                Kind::Emoticon => t.info(tok, lex).map_or(0.0, |w| w.valence),
                 Kind::Emoji => t
                     .norm(tok)
                     .chars()
@@ -273,7 +259,7 @@ pub(crate) fn score(
             }
             dist += 1;
             let pw = t.norm(p);
-            let info = lex.get(pw);
+            let info = t.info(p, lex);
             if info.is_some_and(|x| x.flags & CONTRAST != 0) {
                 break;
             }

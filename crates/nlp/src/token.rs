@@ -4,9 +4,12 @@
 //! emoji, emoticons and punctuation runs, with byte offsets into the source text and a normalised
 //! form (lower case, curly apostrophes straightened, letters repeated three or more times collapsed
 //! to two) written into one reusable buffer, so that tokenising allocates nothing once the buffers
-//! have grown.
+//! have grown. ASCII text takes a byte-level fast path; other text is decoded char by char. Each
+//! word is looked up in the lexicon once, here, and every later stage reads the cached entry.
 
 use std::borrow::Cow;
+
+use crate::lexicon::{Lexicon, WordInfo};
 
 /// The kind of a token.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,6 +33,9 @@ pub(crate) const F_BOUNDARY: u8 = 4;
 /// A punctuation run containing a comma (weak boundary).
 pub(crate) const F_COMMA: u8 = 8;
 
+/// No lexicon entry.
+pub(crate) const NO_INFO: u32 = u32::MAX;
+
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Token {
     pub kind: Kind,
@@ -38,18 +44,22 @@ pub(crate) struct Token {
     pub excl: u16,
     /// `?` count (punctuation runs only).
     pub qmark: u16,
+    /// Lexicon entry id of the normalised form (words, hashtag words, emoticons), or `NO_INFO`.
+    pub info: u32,
     /// Byte range in the analysed text (checked by the tokeniser's tests; kept for span-level
-    /// features such as highlighting).
+    /// features such as highlighting). Offsets are `u32`: the analysed text is capped well below
+    /// 4 GiB by the configuration.
     #[allow(dead_code)]
-    pub start: usize,
+    pub start: u32,
     #[allow(dead_code)]
-    pub end: usize,
+    pub end: u32,
     /// Range of the normalised form in [`Tokens::norm`].
-    pub n_start: usize,
-    pub n_end: usize,
-    /// Range of the lightly stemmed form in [`Tokens::stems`] (words and hashtags; else empty).
-    pub s_start: usize,
-    pub s_end: usize,
+    pub n_start: u32,
+    pub n_end: u32,
+    /// Range of the lightly stemmed form in [`Tokens::stems`] (words, hashtags, numbers; after
+    /// [`Tokens::ensure_stems`]).
+    pub s_start: u32,
+    pub s_end: u32,
 }
 
 impl Token {
@@ -64,6 +74,8 @@ pub(crate) struct Tokens {
     pub toks: Vec<Token>,
     pub norm: String,
     pub stems: String,
+    stems_ready: bool,
+    tmp: String,
     /// Words with at least one letter.
     pub lettered_words: u32,
     /// Words written all in capitals.
@@ -81,12 +93,68 @@ fn is_emoji_modifier(c: char) -> bool {
 
 #[inline]
 fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '_'
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric() || c == '_'
+    } else {
+        c.is_alphanumeric()
+    }
 }
 
 #[inline]
 fn is_apostrophe(c: char) -> bool {
     c == '\'' || c == '\u{2019}' || c == '\u{2018}'
+}
+
+#[inline]
+fn is_space_byte(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
+}
+
+/// ASCII byte classes for the word loop (low two bits) and per-byte facts (the other bits).
+const WORD: u8 = 1;
+const JOIN: u8 = 2;
+const KIND_MASK: u8 = 3;
+const UPPER: u8 = 4;
+const LOWER: u8 = 8;
+/// Not a digit, '.' or ',' (a word with such a byte is not a number).
+const NOT_NUM: u8 = 16;
+const CLASS: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut c = 0;
+    while c < 128 {
+        let b = c as u8;
+        let mut f = 0u8;
+        if b.is_ascii_alphanumeric() || b == b'_' {
+            f |= WORD;
+        } else if b == b'\'' || b == b'-' || b == b'.' || b == b',' {
+            f |= JOIN;
+        }
+        if b.is_ascii_uppercase() {
+            f |= UPPER;
+        }
+        if b.is_ascii_lowercase() {
+            f |= LOWER;
+        }
+        if !(b.is_ascii_digit() || b == b'.' || b == b',') {
+            f |= NOT_NUM;
+        }
+        t[c] = f;
+        c += 1;
+    }
+    t
+};
+
+/// The char at byte `i` of `s` and its length (a space past the end or off a boundary).
+#[inline]
+fn char_at(s: &str, i: usize) -> (char, usize) {
+    match s.as_bytes().get(i) {
+        Some(&b) if b < 128 => (b as char, 1),
+        Some(_) => match s.get(i..).and_then(|r| r.chars().next()) {
+            Some(c) => (c, c.len_utf8()),
+            None => (' ', 1),
+        },
+        None => (' ', 1),
+    }
 }
 
 /// A run of punctuation characters: strong boundary / comma flags and counts.
@@ -117,18 +185,33 @@ impl Tokens {
         self.toks.clear();
         self.norm.clear();
         self.stems.clear();
+        self.stems_ready = false;
         self.lettered_words = 0;
         self.caps_words = 0;
     }
 
     #[inline]
     pub(crate) fn norm(&self, t: &Token) -> &str {
-        self.norm.get(t.n_start..t.n_end).unwrap_or("")
+        self.norm
+            .get(t.n_start as usize..t.n_end as usize)
+            .unwrap_or("")
     }
 
     #[inline]
     pub(crate) fn stem(&self, t: &Token) -> &str {
-        self.stems.get(t.s_start..t.s_end).unwrap_or("")
+        self.stems
+            .get(t.s_start as usize..t.s_end as usize)
+            .unwrap_or("")
+    }
+
+    /// The cached lexicon entry of token `t`.
+    #[inline]
+    pub(crate) fn info<'l>(&self, t: &Token, lex: &'l Lexicon) -> Option<&'l WordInfo> {
+        if t.info == NO_INFO {
+            None
+        } else {
+            lex.info(t.info)
+        }
     }
 
     /// True when some words are written in capitals and others are not (VADER's "cap diff"):
@@ -137,24 +220,43 @@ impl Tokens {
         self.caps_words > 0 && self.caps_words < self.lettered_words
     }
 
-    /// Tokenise `text`. `is_emoticon` tells whether a lower-cased punctuation chunk is a known
-    /// emoticon.
-    pub(crate) fn tokenize(&mut self, text: &str, is_emoticon: &dyn Fn(&str) -> bool) {
+    /// Tokenise `text`; with a lexicon, emoticons are recognised and words looked up.
+    pub(crate) fn tokenize(&mut self, text: &str, lex: Option<&Lexicon>) {
         self.clear();
-        let mut chunk_start: Option<usize> = None;
-        for (i, c) in text.char_indices() {
-            if c.is_whitespace() {
-                if let Some(s) = chunk_start.take() {
-                    self.chunk(text, s, i, is_emoticon);
+        let b = text.as_bytes();
+        let n = b.len();
+        let mut i = 0;
+        while i < n {
+            if b[i] < 128 {
+                if is_space_byte(b[i]) {
+                    i += 1;
+                    continue;
                 }
-            } else if chunk_start.is_none() {
-                chunk_start = Some(i);
+            } else {
+                let (c, l) = char_at(text, i);
+                if c.is_whitespace() {
+                    i += l;
+                    continue;
+                }
             }
+            let start = i;
+            while i < n {
+                let c = b[i];
+                if c < 128 {
+                    if is_space_byte(c) {
+                        break;
+                    }
+                    i += 1;
+                } else {
+                    let (c, l) = char_at(text, i);
+                    if c.is_whitespace() {
+                        break;
+                    }
+                    i += l;
+                }
+            }
+            self.chunk(text, start, i, lex);
         }
-        if let Some(s) = chunk_start {
-            self.chunk(text, s, text.len(), is_emoticon);
-        }
-        self.compute_stems();
     }
 
     fn push(&mut self, kind: Kind, start: usize, end: usize, n_start: usize, flags: u8) {
@@ -164,18 +266,25 @@ impl Tokens {
             flags,
             excl: 0,
             qmark: 0,
-            start,
-            end,
-            n_start,
-            n_end,
+            info: NO_INFO,
+            start: start as u32,
+            end: end as u32,
+            n_start: n_start as u32,
+            n_end: n_end as u32,
             s_start: 0,
             s_end: 0,
         });
     }
 
     fn push_lower(&mut self, s: &str) {
-        for c in s.chars() {
-            self.push_lower_char(c);
+        if s.is_ascii() {
+            for b in s.bytes() {
+                self.norm.push(b.to_ascii_lowercase() as char);
+            }
+        } else {
+            for c in s.chars() {
+                self.push_lower_char(c);
+            }
         }
     }
 
@@ -192,7 +301,7 @@ impl Tokens {
         }
     }
 
-    fn chunk(&mut self, text: &str, start: usize, end: usize, is_emoticon: &dyn Fn(&str) -> bool) {
+    fn chunk(&mut self, text: &str, start: usize, end: usize, lex: Option<&Lexicon>) {
         let Some(chunk) = text.get(start..end) else {
             return;
         };
@@ -205,163 +314,205 @@ impl Tokens {
             self.push(Kind::Url, start, end, n, 0);
             return;
         }
-        // Whole-chunk emoticons such as ":-)", "</3", ":D" (chunks with some ASCII punctuation).
-        if chunk.len() <= 8 && b.iter().any(|c| c.is_ascii_punctuation() && *c != b'\'') {
-            let n = self.norm.len();
-            self.push_lower(chunk);
-            let is_emo = self.norm.get(n..).is_some_and(is_emoticon);
-            if is_emo {
-                self.push(Kind::Emoticon, start, end, n, 0);
-                return;
+        // Whole-chunk emoticons such as ":-)", "</3", ":D": short, with ASCII punctuation and at
+        // most two letters.
+        if let Some(lex) = lex {
+            let edge_punct =
+                |c: Option<&u8>| c.is_some_and(|c| c.is_ascii_punctuation() && *c != b'\'');
+            if chunk.len() <= 8
+                && (edge_punct(b.first()) || edge_punct(b.last()))
+                && b.iter().filter(|c| c.is_ascii_alphabetic()).count() <= 2
+            {
+                let n = self.norm.len();
+                self.push_lower(chunk);
+                let id = self.norm.get(n..).and_then(|s| lex.emoticon_id(s));
+                if let Some(id) = id {
+                    self.push(Kind::Emoticon, start, end, n, 0);
+                    if let Some(t) = self.toks.last_mut() {
+                        t.info = id;
+                    }
+                    return;
+                }
+                self.norm.truncate(n);
             }
-            self.norm.truncate(n);
         }
-        self.scan(chunk, start, is_emoticon);
+        self.scan(chunk, start, lex);
     }
 
-    fn scan(&mut self, chunk: &str, base: usize, is_emoticon: &dyn Fn(&str) -> bool) {
-        let mut it = chunk.char_indices().peekable();
-        let mut prev: Option<char> = None;
-        while let Some((i, c)) = it.next() {
-            let next = it.peek().map(|&(_, n)| n);
+    fn scan(&mut self, chunk: &str, base: usize, lex: Option<&Lexicon>) {
+        let n = chunk.len();
+        let mut i = 0usize;
+        let mut prev_word = false;
+        while i < n {
+            let (c, l) = char_at(chunk, i);
             if (c == '@' || c == '#')
-                && next.is_some_and(is_word_char)
-                && !prev.is_some_and(is_word_char)
+                && !prev_word
+                && i + l < n
+                && is_word_char(char_at(chunk, i + l).0)
             {
-                // mention or hashtag
-                let mut end = chunk.len();
-                while let Some(&(j, n)) = it.peek() {
-                    if is_word_char(n) {
-                        it.next();
-                    } else {
-                        end = j;
+                let body_start = i + l;
+                let mut j = body_start;
+                while j < n {
+                    let (d, dl) = char_at(chunk, j);
+                    if !is_word_char(d) {
                         break;
                     }
+                    j += dl;
                 }
-                let body_start = i + c.len_utf8();
-                let body = chunk.get(body_start..end).unwrap_or("");
+                let body = chunk.get(body_start..j).unwrap_or("");
                 if c == '@' {
-                    let n = self.norm.len();
+                    let ns = self.norm.len();
                     self.norm.push('@');
                     self.push_lower(body);
-                    self.push(Kind::Mention, base + i, base + end, n, 0);
+                    self.push(Kind::Mention, base + i, base + j, ns, 0);
                 } else {
-                    self.hashtag(body, base + body_start);
+                    self.hashtag(body, base + body_start, lex);
                 }
-                prev = chunk.get(..end).and_then(|s| s.chars().next_back());
+                prev_word = true;
+                i = j;
                 continue;
             }
-            if is_word_char(c) {
-                let mut end = chunk.len();
-                let mut last = c;
-                loop {
-                    match it.peek().copied() {
-                        Some((_, n)) if is_word_char(n) => {
-                            last = n;
-                            it.next();
-                        }
-                        Some((j, n)) if (is_apostrophe(n) || n == '-' || n == '.' || n == ',') => {
-                            // joiner: keep only when followed by a word character; '.' and ','
-                            // only inside numbers ("3.5", "1,000")
-                            let mut look = it.clone();
-                            look.next();
-                            match look.peek().copied() {
-                                Some((_, m))
-                                    if is_word_char(m)
-                                        && ((n != '.' && n != ',')
-                                            || (last.is_ascii_digit() && m.is_ascii_digit())) =>
-                                {
-                                    it.next();
-                                }
-                                _ => {
-                                    end = j;
-                                    break;
-                                }
-                            }
-                        }
-                        Some((j, _)) => {
-                            end = j;
-                            break;
-                        }
-                        None => break,
-                    }
+            if c.is_ascii() {
+                if let Some(j) = self.ascii_word(chunk, i, base, lex) {
+                    prev_word = true;
+                    i = j;
+                    continue;
                 }
-                let word = chunk.get(i..end).unwrap_or("");
-                self.word(word, base + i, base + end, Kind::Word);
-                prev = Some(last);
+            }
+            if is_word_char(c) {
+                let mut j = i + l;
+                let mut last = c;
+                let bytes = chunk.as_bytes();
+                while j < n {
+                    let d = bytes[j];
+                    if d < 128 {
+                        match CLASS[d as usize] & KIND_MASK {
+                            WORD => {
+                                last = d as char;
+                                j += 1;
+                                continue;
+                            }
+                            JOIN => {
+                                let e = if j + 1 < n {
+                                    char_at(chunk, j + 1).0
+                                } else {
+                                    ' '
+                                };
+                                if is_word_char(e)
+                                    && ((d != b'.' && d != b',')
+                                        || (last.is_ascii_digit() && e.is_ascii_digit()))
+                                {
+                                    j += 1;
+                                    continue;
+                                }
+                                break;
+                            }
+                            _ => break,
+                        }
+                    }
+                    let (d, dl) = char_at(chunk, j);
+                    if is_word_char(d) {
+                        last = d;
+                        j += dl;
+                        continue;
+                    }
+                    // joiners: apostrophes and hyphens between word characters; '.' and ','
+                    // only inside numbers ("3.5", "1,000")
+                    if is_apostrophe(d) || d == '-' || d == '.' || d == ',' {
+                        let (e, _) = if j + dl < n {
+                            char_at(chunk, j + dl)
+                        } else {
+                            (' ', 1)
+                        };
+                        if is_word_char(e)
+                            && ((d != '.' && d != ',')
+                                || (last.is_ascii_digit() && e.is_ascii_digit()))
+                        {
+                            j += dl;
+                            continue;
+                        }
+                    }
+                    break;
+                }
+                let word = chunk.get(i..j).unwrap_or("");
+                self.word(word, base + i, base + j, Kind::Word, lex);
+                prev_word = true;
+                i = j;
                 continue;
             }
             if is_emoji(c) {
-                let n = self.norm.len();
+                let ns = self.norm.len();
                 self.norm.push(c);
-                let mut end = i + c.len_utf8();
+                let mut j = i + l;
                 // swallow modifiers and zero-width-joined sequences into one token
-                while let Some(&(j, m)) = it.peek() {
-                    if is_emoji_modifier(m) {
-                        let zwj = m == '\u{200D}';
-                        it.next();
-                        end = j + m.len_utf8();
-                        if zwj {
-                            if let Some(&(k, e)) = it.peek() {
-                                if is_emoji(e) {
-                                    it.next();
-                                    end = k + e.len_utf8();
-                                }
-                            }
-                        }
-                    } else {
+                while j < n {
+                    let (m, ml) = char_at(chunk, j);
+                    if !is_emoji_modifier(m) {
                         break;
                     }
+                    j += ml;
+                    if m == '\u{200D}' && j < n {
+                        let (e, el) = char_at(chunk, j);
+                        if is_emoji(e) {
+                            j += el;
+                        }
+                    }
                 }
-                self.push(Kind::Emoji, base + i, base + end, n, 0);
-                prev = Some(c);
+                self.push(Kind::Emoji, base + i, base + j, ns, 0);
+                prev_word = false;
+                i = j;
                 continue;
             }
             if is_emoji_modifier(c) {
-                prev = Some(c);
+                prev_word = false;
+                i += l;
                 continue;
             }
             // punctuation / symbol run
-            let mut end = chunk.len();
-            while let Some(&(j, n)) = it.peek() {
-                let tag_start = (n == '@' || n == '#') && {
-                    let mut look = it.clone();
-                    look.next();
-                    look.peek().is_some_and(|&(_, m)| is_word_char(m))
-                };
-                if is_word_char(n) || is_emoji(n) || is_emoji_modifier(n) || tag_start {
-                    end = j;
+            let mut j = i + l;
+            while j < n {
+                let (d, dl) = char_at(chunk, j);
+                let tag_start =
+                    (d == '@' || d == '#') && j + dl < n && is_word_char(char_at(chunk, j + dl).0);
+                if is_word_char(d) || is_emoji(d) || is_emoji_modifier(d) || tag_start {
                     break;
                 }
-                it.next();
+                j += dl;
             }
-            let run = chunk.get(i..end).unwrap_or("");
-            let n = self.norm.len();
+            let run = chunk.get(i..j).unwrap_or("");
+            let ns = self.norm.len();
             self.push_lower(run);
-            let emo =
-                run.len() >= 2 && run.len() <= 8 && self.norm.get(n..).is_some_and(is_emoticon);
-            if emo {
-                self.push(Kind::Emoticon, base + i, base + end, n, 0);
+            let emo = if run.len() >= 2 && run.len() <= 8 {
+                lex.and_then(|lx| self.norm.get(ns..).and_then(|s| lx.emoticon_id(s)))
+            } else {
+                None
+            };
+            if let Some(id) = emo {
+                self.push(Kind::Emoticon, base + i, base + j, ns, 0);
+                if let Some(t) = self.toks.last_mut() {
+                    t.info = id;
+                }
             } else {
                 let (flags, excl, q) = punct_flags(run);
-                self.push(Kind::Punct, base + i, base + end, n, flags);
+                self.push(Kind::Punct, base + i, base + j, ns, flags);
                 if let Some(t) = self.toks.last_mut() {
                     t.excl = excl;
                     t.qmark = q;
                 }
             }
-            prev = run.chars().next_back();
+            prev_word = false;
+            i = j;
         }
     }
 
     /// A hashtag body: split camel case ("NeverAgain" -> never, again) into hashtag tokens.
-    fn hashtag(&mut self, body: &str, base: usize) {
+    fn hashtag(&mut self, body: &str, base: usize, lex: Option<&Lexicon>) {
         let mut seg_start = 0usize;
         let mut prev_lower = false;
         for (i, c) in body.char_indices() {
             if c.is_uppercase() && prev_lower && i > seg_start {
                 if let Some(seg) = body.get(seg_start..i) {
-                    self.word(seg, base + seg_start, base + i, Kind::Hashtag);
+                    self.word(seg, base + seg_start, base + i, Kind::Hashtag, lex);
                 }
                 seg_start = i;
             }
@@ -369,39 +520,175 @@ impl Tokens {
         }
         if let Some(seg) = body.get(seg_start..) {
             if !seg.is_empty() {
-                self.word(seg, base + seg_start, base + body.len(), Kind::Hashtag);
+                self.word(seg, base + seg_start, base + body.len(), Kind::Hashtag, lex);
             }
         }
     }
 
-    fn word(&mut self, word: &str, start: usize, end: usize, kind: Kind) {
-        let n = self.norm.len();
+    /// Fast path for a word made only of ASCII bytes starting at `i`: scans, normalises, flags
+    /// and looks it up in one pass. `None` (nothing consumed) when the word is not plain ASCII
+    /// or not a word, so that the general path handles it.
+    #[inline]
+    fn ascii_word(
+        &mut self,
+        chunk: &str,
+        i: usize,
+        base: usize,
+        lex: Option<&Lexicon>,
+    ) -> Option<usize> {
+        let b = chunk.as_bytes();
+        let n = b.len();
+        let first = *b.get(i)?;
+        if first >= 128 || CLASS[first as usize] & KIND_MASK != WORD {
+            return None;
+        }
+        let mut key = [0u8; 16];
+        let (mut upper, mut lower, mut any) = (0u32, 0u32, 0u8);
+        let mut elong = false;
+        let (mut p1, mut p2) = (0u8, 0u8);
+        let mut j = i;
+        while j < n {
+            let d = b[j];
+            if d >= 128 {
+                return None;
+            }
+            let f = CLASS[d as usize];
+            if f & KIND_MASK != WORD {
+                if f & KIND_MASK != JOIN {
+                    break;
+                }
+                let e = *b.get(j + 1).unwrap_or(&b' ');
+                if e >= 128 {
+                    return None;
+                }
+                let digits = p1.is_ascii_digit() && e.is_ascii_digit();
+                if CLASS[e as usize] & KIND_MASK != WORD || ((d == b'.' || d == b',') && !digits) {
+                    break;
+                }
+            }
+            upper += u32::from((f & UPPER) >> 2);
+            lower += u32::from((f & LOWER) >> 3);
+            any |= f;
+            elong |= d == p1 && d == p2 && f & (UPPER | LOWER) != 0;
+            p2 = p1;
+            p1 = d;
+            if let Some(k) = key.get_mut(j - i) {
+                *k = d | ((f & UPPER) << 3);
+            }
+            j += 1;
+        }
+        let other = any & NOT_NUM != 0;
+        let word = chunk.get(i..j)?;
+        if elong || word.len() > 15 {
+            // rare: let the general path collapse the repeats and look it up
+            self.word(word, base + i, base + j, Kind::Word, lex);
+            return Some(j);
+        }
+        let ns = self.norm.len();
+        self.norm.push_str(word);
+        if upper > 0 {
+            if let Some(tail) = self.norm.get_mut(ns..) {
+                tail.make_ascii_lowercase();
+            }
+        }
+        let mut flags = 0u8;
+        if upper + lower > 0 {
+            self.lettered_words += 1;
+            if upper >= 2 && lower == 0 {
+                flags |= F_CAPS;
+                self.caps_words += 1;
+            }
+        }
+        let number = upper + lower == 0 && !other;
+        self.push(
+            if number { Kind::Number } else { Kind::Word },
+            base + i,
+            base + j,
+            ns,
+            flags,
+        );
+        if !number {
+            if let Some(lex) = lex {
+                key[15] = word.len() as u8;
+                if let (Some(id), Some(t)) = (
+                    lex.id_packed(u128::from_le_bytes(key)),
+                    self.toks.last_mut(),
+                ) {
+                    t.info = id;
+                }
+            }
+        }
+        Some(j)
+    }
+
+    fn word(&mut self, word: &str, start: usize, end: usize, kind: Kind, lex: Option<&Lexicon>) {
+        let ns = self.norm.len();
         let mut upper = 0u32;
         let mut lower = 0u32;
-        let mut digits_only = true;
+        let digits_only;
         let mut elong = false;
-        let mut last: Option<char> = None;
-        let mut run = 0u32;
-        for c in word.chars() {
-            if c.is_uppercase() {
-                upper += 1;
-            } else if c.is_lowercase() {
-                lower += 1;
+        if word.is_ascii() {
+            let b = word.as_bytes();
+            let mut other = false;
+            let (mut p1, mut p2) = (0u8, 0u8);
+            for &c in b {
+                upper += u32::from(c.is_ascii_uppercase());
+                lower += u32::from(c.is_ascii_lowercase());
+                other |= !(c.is_ascii_alphanumeric() || c == b'.' || c == b',');
+                elong |= c == p1 && c == p2 && c.is_ascii_alphabetic();
+                p2 = p1;
+                p1 = c;
             }
-            if !(c.is_ascii_digit() || c == '.' || c == ',') {
-                digits_only = false;
-            }
-            if Some(c) == last && c.is_alphabetic() {
-                run += 1;
+            digits_only = upper + lower == 0 && !other;
+            if elong {
+                let mut last = 0u8;
+                let mut run = 0u32;
+                for &c in b {
+                    let c = c.to_ascii_lowercase();
+                    if c == last && c.is_ascii_alphabetic() {
+                        run += 1;
+                    } else {
+                        run = 1;
+                        last = c;
+                    }
+                    if run < 3 {
+                        self.norm.push(c as char);
+                    }
+                }
             } else {
-                run = 1;
-                last = Some(c);
+                self.norm.push_str(word);
+                if upper > 0 {
+                    if let Some(tail) = self.norm.get_mut(ns..) {
+                        tail.make_ascii_lowercase();
+                    }
+                }
             }
-            if run >= 3 {
-                elong = true;
-                continue;
+        } else {
+            let mut last: Option<char> = None;
+            let mut run = 0u32;
+            let mut digits = true;
+            for c in word.chars() {
+                if c.is_uppercase() {
+                    upper += 1;
+                } else if c.is_lowercase() {
+                    lower += 1;
+                }
+                if !(c.is_ascii_digit() || c == '.' || c == ',') {
+                    digits = false;
+                }
+                if Some(c) == last && c.is_alphabetic() {
+                    run += 1;
+                } else {
+                    run = 1;
+                    last = Some(c);
+                }
+                if run >= 3 {
+                    elong = true;
+                    continue;
+                }
+                self.push_lower_char(c);
             }
-            self.push_lower_char(c);
+            digits_only = digits;
         }
         let mut flags = 0u8;
         if elong {
@@ -419,23 +706,51 @@ impl Tokens {
         } else {
             kind
         };
-        self.push(kind, start, end, n, flags);
+        self.push(kind, start, end, ns, flags);
+        if kind == Kind::Number {
+            return;
+        }
+        if let Some(lex) = lex {
+            let w = self.norm.get(ns..).unwrap_or("");
+            let mut id = lex.id(w);
+            if id.is_none() && elong {
+                // "sooo" -> "soo" missed: try with every repeat collapsed ("so")
+                self.tmp.clear();
+                let mut last = None;
+                for c in w.chars() {
+                    if Some(c) != last {
+                        self.tmp.push(c);
+                    }
+                    last = Some(c);
+                }
+                id = lex.id(&self.tmp);
+            }
+            if let (Some(id), Some(t)) = (id, self.toks.last_mut()) {
+                t.info = id;
+            }
+        }
     }
 
-    fn compute_stems(&mut self) {
+    /// Compute the lightly stemmed forms (needed by topics and phrases, not by the scorer).
+    pub(crate) fn ensure_stems(&mut self) {
+        if self.stems_ready {
+            return;
+        }
+        self.stems_ready = true;
         let Tokens {
             toks, norm, stems, ..
         } = self;
+        stems.clear();
         for t in toks.iter_mut() {
             if matches!(t.kind, Kind::Word | Kind::Hashtag) {
-                let w = norm.get(t.n_start..t.n_end).unwrap_or("");
-                t.s_start = stems.len();
+                let w = norm.get(t.n_start as usize..t.n_end as usize).unwrap_or("");
+                t.s_start = stems.len() as u32;
                 stems.push_str(&light_stem(w));
-                t.s_end = stems.len();
+                t.s_end = stems.len() as u32;
             } else if t.kind == Kind::Number {
-                t.s_start = stems.len();
-                stems.push_str(norm.get(t.n_start..t.n_end).unwrap_or(""));
-                t.s_end = stems.len();
+                t.s_start = stems.len() as u32;
+                stems.push_str(norm.get(t.n_start as usize..t.n_end as usize).unwrap_or(""));
+                t.s_end = stems.len() as u32;
             }
         }
     }
@@ -534,9 +849,8 @@ mod tests {
 
     fn toks(text: &str) -> Tokens {
         let mut t = Tokens::default();
-        t.tokenize(text, &|s| {
-            matches!(s, ":)" | ":(" | ":-)" | "<3" | ":d" | ":/")
-        });
+        t.tokenize(text, Some(crate::lexicon::global()));
+        t.ensure_stems();
         t
     }
 
@@ -580,7 +894,7 @@ mod tests {
         let text = "Où est mon colis? don’t care";
         let t = toks(text);
         for tok in &t.toks {
-            assert!(text.get(tok.start..tok.end).is_some());
+            assert!(text.get(tok.start as usize..tok.end as usize).is_some());
         }
         let words: Vec<&str> = t.toks.iter().map(|k| t.norm(k)).collect();
         assert_eq!(
