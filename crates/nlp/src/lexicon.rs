@@ -829,11 +829,6 @@ impl Lexicon {
         self.infos.get(id as usize)
     }
 
-    #[cfg(test)]
-    pub(crate) fn get(&self, w: &str) -> Option<&WordInfo> {
-        self.id(w).and_then(|i| self.info(i))
-    }
-
     /// Emoticons are the lexicon entries written with ASCII punctuation (":)", "</3", ":-D").
     pub(crate) fn emoticon_id(&self, s: &str) -> Option<u32> {
         if !s.bytes().any(|b| b.is_ascii_punctuation() && b != b'\'')
