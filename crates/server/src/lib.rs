@@ -6,6 +6,7 @@ pub mod config;
 pub mod error;
 pub mod metrics;
 pub mod pipeline;
+pub mod rollups;
 pub mod web;
 
 use std::sync::Arc;

@@ -481,6 +481,85 @@ macro_rules! shared_methods {
                     .collect()
             }
 
+            /// Conversations in id order after `after`, for full scans.
+            pub async fn conversations_page(&self, after: Option<ConversationId>, limit: i64) -> Result<Vec<Conversation>> {
+                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {CONV_COLS} FROM conversations WHERE id > $1 ORDER BY id LIMIT $2"
+                )))
+                .bind(after.map_or(Uuid::nil(), |a| a.0))
+                .bind(limit)
+                .fetch_all(&self.read)
+                .await?;
+                rows.iter().map(Self::conversation_from_row).collect()
+            }
+
+            pub async fn conversations_by_ids(&self, ids: &[ConversationId]) -> Result<Vec<Conversation>> {
+                let mut tx = self.read.begin().await?;
+                let ids: Vec<Uuid> = ids.iter().map(|i| i.0).collect();
+                let out = Self::conversations_by_id(&mut tx, &ids).await?;
+                tx.rollback().await?;
+                Ok(out)
+            }
+
+            /// Customer messages with their signals and conversation queue, in id order.
+            pub async fn inbound_page(&self, after: Option<MessageId>, limit: i64) -> Result<Vec<InboundSignal>> {
+                let rows = sqlx::query(
+                    "SELECT m.id, m.created_ms, m.channel, m.topic, m.sentiment, m.sentiment_score, c.queue FROM messages m \
+                     JOIN conversations c ON c.id = m.conversation_id \
+                     WHERE m.direction = 'inbound' AND m.id > $1 ORDER BY m.id LIMIT $2",
+                )
+                .bind(after.map_or(Uuid::nil(), |a| a.0))
+                .bind(limit)
+                .fetch_all(&self.read)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(InboundSignal {
+                            id: MessageId(r.try_get("id")?),
+                            at: from_ms(r.try_get("created_ms")?),
+                            channel: parse_enum("channel", r.try_get::<&str, _>("channel")?)?,
+                            topic: r.try_get("topic")?,
+                            sentiment: r.try_get::<Option<String>, _>("sentiment")?.unwrap_or_default(),
+                            sentiment_score: r.try_get::<Option<f64>, _>("sentiment_score")?.unwrap_or(0.0) as f32,
+                            queue: r.try_get("queue")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            /// Survey answers with their conversation id, in id order.
+            pub async fn surveys_page(&self, after: Option<&str>, limit: i64) -> Result<Vec<(ConversationId, domain::record::SurveyAnswer)>> {
+                let rows = sqlx::query(
+                    "SELECT s.id, s.conversation_id, s.kind, s.score, s.comment, s.at_ms, c.channel FROM surveys s \
+                     JOIN conversations c ON c.id = s.conversation_id WHERE s.id > $1 ORDER BY s.id LIMIT $2",
+                )
+                .bind(after.unwrap_or(""))
+                .bind(limit)
+                .fetch_all(&self.read)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        let kind = match r.try_get::<&str, _>("kind")? {
+                            "csat" => domain::record::SurveyKind::Csat,
+                            "nps" => domain::record::SurveyKind::Nps,
+                            other => return Err(corrupt("survey kind", other)),
+                        };
+                        Ok((
+                            ConversationId(r.try_get("conversation_id")?),
+                            domain::record::SurveyAnswer {
+                                id: r.try_get("id")?,
+                                channel: parse_enum("channel", r.try_get::<&str, _>("channel")?)?,
+                                message_id: String::new(),
+                                kind,
+                                score: r.try_get::<i64, _>("score")?.clamp(0, 10) as u8,
+                                comment: r.try_get("comment")?,
+                                at: from_ms(r.try_get("at_ms")?),
+                            },
+                        ))
+                    })
+                    .collect()
+            }
+
             /// Replaces every rollup cell with `cells` in one transaction.
             pub async fn replace_cells(&self, cells: &[(analytics::rollup::CellKey, analytics::Cell)], actor: &str) -> Result<()> {
                 let mut tx = self.begin_write().await?;

@@ -251,6 +251,40 @@ impl Store {
         dispatch!(self, s => s.cells(grain, dim, from_ms, to_ms).await)
     }
 
+    /// Conversations in id order after `after` (full scans in pages).
+    pub async fn conversations_page(
+        &self,
+        after: Option<domain::ConversationId>,
+        limit: i64,
+    ) -> Result<Vec<domain::Conversation>> {
+        dispatch!(self, s => s.conversations_page(after, limit).await)
+    }
+
+    pub async fn conversations_by_ids(
+        &self,
+        ids: &[domain::ConversationId],
+    ) -> Result<Vec<domain::Conversation>> {
+        dispatch!(self, s => s.conversations_by_ids(ids).await)
+    }
+
+    /// Customer messages with their signals, in id order after `after`.
+    pub async fn inbound_page(
+        &self,
+        after: Option<domain::MessageId>,
+        limit: i64,
+    ) -> Result<Vec<InboundSignal>> {
+        dispatch!(self, s => s.inbound_page(after, limit).await)
+    }
+
+    /// Survey answers with their conversation, in id order after `after`.
+    pub async fn surveys_page(
+        &self,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<(domain::ConversationId, domain::record::SurveyAnswer)>> {
+        dispatch!(self, s => s.surveys_page(after, limit).await)
+    }
+
     /// Replaces every rollup cell (a rebuild), audited.
     pub async fn replace_cells(
         &self,

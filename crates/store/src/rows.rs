@@ -181,3 +181,16 @@ pub struct CorrectionRow {
     pub label: String,
     pub actor: String,
 }
+
+/// A customer message's signals, as rollups need them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InboundSignal {
+    pub id: MessageId,
+    pub at: OffsetDateTime,
+    pub channel: Channel,
+    pub topic: Option<String>,
+    pub sentiment: String,
+    pub sentiment_score: f32,
+    /// The queue of its conversation.
+    pub queue: String,
+}

@@ -4,4 +4,5 @@
 mod api;
 mod nlp;
 mod pipeline;
+mod rollups;
 mod support;
