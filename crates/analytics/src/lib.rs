@@ -5,13 +5,22 @@
 
 pub mod calendar;
 pub mod cell;
+pub mod detect;
+pub mod insight;
 pub mod metrics;
+pub mod phrases;
 pub mod rollup;
 pub mod sketch;
+pub mod stats;
 
 pub use calendar::{BusinessCalendar, BusinessCalendars};
 pub use cell::{Cell, Counter, SketchKind};
+pub use detect::{
+    Cause, DetectConfig, DetectInput, Detection, DetectionKind, Incident, Scope, detect, detect_all,
+};
+pub use insight::{InsightStatus, OwnerMap};
 pub use metrics::{Metric, Series, SeriesGrain};
+pub use phrases::PhraseCounts;
 pub use rollup::{
     Attribution, CellIndex, CellKey, ConvFacts, Dim, Grain, RollupDelta, contributions_of,
 };

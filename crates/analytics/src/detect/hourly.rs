@@ -1,0 +1,554 @@
+//! Hourly detectors: spikes in volume and negative share (1) and coverage gaps (5), against a
+//! seasonal baseline (hour-of-day × day-of-week profile × robust level) with a quasi-Poisson
+//! or quasi-binomial tail test.
+
+use super::{DetectConfig, DetectInput, Detection, DetectionKind, Scope, scopes, severity};
+use crate::cell::Counter;
+use crate::metrics::Metric;
+use crate::rollup::{ALL_VALUE, DAY_MS, Dim, Grain, HOUR_MS};
+use crate::stats;
+
+/// Hourly values of counters of one series, indexed from `origin` (a UTC midnight).
+pub(super) fn hourly(
+    input: &DetectInput<'_>,
+    dim: Dim,
+    value: &str,
+    counters: &[Counter],
+    origin: i64,
+    hours: usize,
+) -> Vec<f64> {
+    let mut v = vec![0.0; hours];
+    let end = origin + hours as i64 * HOUR_MS;
+    for (b, c) in input.cells.range(Grain::Hour, dim, value, origin, end) {
+        let i = ((b - origin) / HOUR_MS) as usize;
+        if let Some(slot) = v.get_mut(i) {
+            *slot = counters.iter().map(|k| c.f(*k)).sum();
+        }
+    }
+    v
+}
+
+/// The time frame of a run: origin (midnight of the first data), hours and days complete by
+/// `as_of`.
+pub(super) fn frame(input: &DetectInput<'_>) -> Option<(i64, usize)> {
+    let (first, _) = input.cells.span(Grain::Hour)?;
+    let origin = Grain::Day.bucket(first);
+    let hours = (input.as_of_ms - origin).div_euclid(HOUR_MS);
+    (hours > 0).then_some((origin, usize::try_from(hours).ok()?))
+}
+
+fn weekday(origin: i64, day: usize) -> usize {
+    // 1970-01-01 was a Thursday (index 3, Monday = 0)
+    ((origin.div_euclid(DAY_MS) + day as i64 + 3).rem_euclid(7)) as usize
+}
+
+/// Expected counts of a series for one day, from the days before it.
+#[derive(Debug, Clone)]
+pub(super) struct Baseline {
+    hod: [f64; 24],
+    dow: [f64; 7],
+    /// Expected count of a day of weekday factor 1.
+    level: f64,
+    /// Variance / mean of hourly counts around the expectation (≥ 1).
+    pub phi: f64,
+}
+
+impl Baseline {
+    pub fn mu(&self, origin: i64, hour: usize) -> f64 {
+        let day = hour / 24;
+        self.level * self.dow[weekday(origin, day)] * self.hod[hour % 24] / 24.0
+    }
+}
+
+fn profiles(
+    v: &[f64],
+    origin: i64,
+    from_day: usize,
+    to_day: usize,
+) -> ([f64; 24], [f64; 7], [f64; 7], [f64; 7]) {
+    let mut hod = [0.0; 24];
+    let mut dsum = [0.0; 7];
+    let mut ndays = [0.0; 7];
+    for day in from_day..to_day {
+        let wd = weekday(origin, day);
+        ndays[wd] += 1.0;
+        for (h, slot) in hod.iter_mut().enumerate() {
+            let x = v.get(day * 24 + h).copied().unwrap_or(0.0);
+            *slot += x;
+            dsum[wd] += x;
+        }
+    }
+    let total: f64 = hod.iter().sum();
+    let mut dow = [1.0; 7];
+    let days: f64 = ndays.iter().sum();
+    if total > 0.0 && days > 0.0 {
+        let mean = total / days;
+        for d in 0..7 {
+            if ndays[d] > 0.0 {
+                dow[d] = dsum[d] / ndays[d] / mean;
+            }
+        }
+    }
+    (hod, dow, dsum, ndays)
+}
+
+/// Baseline of `v` for `day`, shrinking its own profile toward the total's (`all`) where it
+/// has little data. `None` without `min_history_days` of history.
+pub(super) fn baseline(
+    v: &[f64],
+    all: &[f64],
+    origin: i64,
+    day: usize,
+    cfg: &DetectConfig,
+) -> Option<Baseline> {
+    let min_hist = usize::try_from(cfg.min_history_days).ok()?.max(7);
+    if day < min_hist {
+        return None;
+    }
+    let from = day.saturating_sub(usize::try_from(cfg.profile_days).ok()?.max(7));
+    let (hod_all, dow_all, _, _) = profiles(all, origin, from, day);
+    let total_all: f64 = hod_all.iter().sum();
+    let p_all: [f64; 24] = std::array::from_fn(|h| {
+        if total_all > 0.0 {
+            24.0 * hod_all[h] / total_all
+        } else {
+            1.0
+        }
+    });
+    let (hod_s, _, dsum, ndays) = profiles(v, origin, from, day);
+    let total_s: f64 = hod_s.iter().sum();
+    const M_HOD: f64 = 240.0;
+    const M_DOW: f64 = 50.0;
+    let hod: [f64; 24] =
+        std::array::from_fn(|h| 24.0 * (hod_s[h] + M_HOD * p_all[h] / 24.0) / (total_s + M_HOD));
+    let days: f64 = ndays.iter().sum();
+    let abar = if days > 0.0 { total_s / days } else { 0.0 };
+    let mut dow: [f64; 7] = std::array::from_fn(|d| {
+        let den = ndays[d] * abar + M_DOW;
+        if den > 0.0 {
+            (dsum[d] + M_DOW * dow_all[d]) / den
+        } else {
+            dow_all[d]
+        }
+    });
+    let mean_dow = dow.iter().sum::<f64>() / 7.0;
+    if mean_dow > 0.0 {
+        for d in &mut dow {
+            *d /= mean_dow;
+        }
+    }
+    // robust level over the last `level_days` days
+    let lfrom = day.saturating_sub(usize::try_from(cfg.level_days).ok()?.max(3));
+    let normalised: Vec<f64> = (lfrom..day)
+        .map(|d| {
+            let c: f64 = (0..24)
+                .map(|h| v.get(d * 24 + h).copied().unwrap_or(0.0))
+                .sum();
+            let w = dow[weekday(origin, d)];
+            if w > 0.0 { c / w } else { c }
+        })
+        .collect();
+    let med = stats::median(&normalised)?;
+    let fence = 4.0 * med.max(1.0).sqrt();
+    let level = stats::mean(
+        &normalised
+            .iter()
+            .map(|x| x.clamp(med - fence, med + fence))
+            .collect::<Vec<_>>(),
+    )?;
+    let mut b = Baseline {
+        hod,
+        dow,
+        level: level.max(0.0),
+        phi: 1.0,
+    };
+    // over-dispersion from the hours of the level window (trimmed mean of squared Pearson
+    // residuals)
+    let mut r2: Vec<f64> = (lfrom * 24..day * 24)
+        .filter_map(|h| {
+            let mu = b.mu(origin, h);
+            let x = v.get(h).copied()?;
+            (mu > 0.5).then(|| (x - mu).powi(2) / mu)
+        })
+        .collect();
+    if r2.len() >= 48 {
+        r2.sort_by(f64::total_cmp);
+        let keep = r2.len() - r2.len() / 50;
+        b.phi = (r2[..keep].iter().sum::<f64>() / keep as f64 / 0.9).max(1.0);
+    }
+    Some(b)
+}
+
+/// Baselines of one day: volume, and negative share with its dispersion.
+type DayCache = (usize, Option<Baseline>, Option<(f64, f64)>);
+
+struct Open {
+    det: Detection,
+}
+
+fn push_or_extend(open: &mut Option<Open>, out: &mut Vec<Detection>, det: Detection) {
+    if let Some(o) = open {
+        if det.start_ms <= o.det.end_ms {
+            o.det.end_ms = o.det.end_ms.max(det.end_ms);
+            if det.p_value < o.det.p_value {
+                o.det.p_value = det.p_value;
+                o.det.statistic_value = det.statistic_value;
+                o.det.observed = det.observed;
+                o.det.baseline = det.baseline;
+                o.det.severity = o.det.severity.max(det.severity);
+            }
+            return;
+        }
+        if let Some(done) = open.take() {
+            out.push(done.det);
+        }
+    }
+    *open = Some(Open { det });
+}
+
+/// The first hour the runs judge: a day of warm-up before `from_ms` so that runs chained day
+/// by day see the detections that continue.
+fn first_hour(input: &DetectInput<'_>, origin: i64) -> usize {
+    let h = (input.from_ms - DAY_MS - origin).div_euclid(HOUR_MS);
+    usize::try_from(h.max(0)).unwrap_or(0)
+}
+
+pub(super) fn spikes(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detection> {
+    let mut out = Vec::new();
+    let Some((origin, hours)) = frame(input) else {
+        return out;
+    };
+    let series = scopes(input.cells, cfg, Grain::Hour);
+    let windows: Vec<usize> = cfg
+        .spike_windows
+        .iter()
+        .copied()
+        .filter(|w| *w >= 1 && *w <= 24)
+        .collect();
+    let tests = (series.len() * windows.len().max(1) * 2 * 672) as f64;
+    let alpha = cfg.alpha(tests);
+    let all = hourly(
+        input,
+        Dim::All,
+        ALL_VALUE,
+        &[Counter::Conversations],
+        origin,
+        hours,
+    );
+    let all_sent = hourly(
+        input,
+        Dim::All,
+        ALL_VALUE,
+        &[Counter::SentStart],
+        origin,
+        hours,
+    );
+    let start_h = first_hour(input, origin);
+    for (dim, value) in &series {
+        let vol = hourly(input, *dim, value, &[Counter::Conversations], origin, hours);
+        let neg = hourly(input, *dim, value, &[Counter::NegStart], origin, hours);
+        let sent = hourly(input, *dim, value, &[Counter::SentStart], origin, hours);
+        let mut open_vol: Option<Open> = None;
+        let mut open_neg: Option<Open> = None;
+        let mut day_cache: Option<DayCache> = None;
+        for t in start_h..hours {
+            let day = t / 24;
+            if day_cache.as_ref().is_none_or(|c| c.0 != day) {
+                let b = baseline(&vol, &all, origin, day, cfg);
+                let s = share_baseline(&neg, &sent, &all_sent, day, cfg);
+                day_cache = Some((day, b, s));
+            }
+            let Some((_, b, s)) = &day_cache else {
+                continue;
+            };
+            for &k in &windows {
+                if t + 1 < k {
+                    continue;
+                }
+                let lo = t + 1 - k;
+                if let Some(b) = b {
+                    let x: f64 = vol[lo..=t].iter().sum();
+                    let mu: f64 = (lo..=t).map(|h| b.mu(origin, h)).sum();
+                    let p = stats::poisson_sf(x / b.phi, mu / b.phi);
+                    if p < alpha && x - mu >= cfg.spike_min_excess && x >= cfg.spike_min_ratio * mu
+                    {
+                        let start = (lo..=t)
+                            .find(|h| {
+                                vol[*h] >= cfg.spike_min_ratio * b.mu(origin, *h) && vol[*h] > 0.0
+                            })
+                            .unwrap_or(lo);
+                        let det = Detection {
+                            kind: DetectionKind::Spike,
+                            scope: Scope::new(Metric::Conversations.as_str(), *dim, value.clone()),
+                            start_ms: origin + start as i64 * HOUR_MS,
+                            end_ms: origin + (t as i64 + 1) * HOUR_MS,
+                            detected_at_ms: origin + (t as i64 + 1) * HOUR_MS,
+                            baseline: mu,
+                            observed: x,
+                            statistic: format!("quasi_poisson_tail_{k}h"),
+                            statistic_value: b.phi,
+                            p_value: p,
+                            severity: severity(p, (x - mu) / mu.max(1.0)),
+                            examples: vec![format!(
+                                "{x:.0} conversations opened in {k} h where {mu:.1} were expected (dispersion {:.2})",
+                                b.phi
+                            )],
+                            probable_causes: vec![],
+                        };
+                        push_or_extend(&mut open_vol, &mut out, det);
+                    }
+                }
+                if let Some((pi, phi)) = s {
+                    let kx: f64 = neg[lo..=t].iter().sum();
+                    let n: f64 = sent[lo..=t].iter().sum();
+                    if n < cfg.share_min_n || *pi <= 0.0 {
+                        continue;
+                    }
+                    let p = stats::binom_sf(kx / phi, n / phi, *pi);
+                    if p < alpha
+                        && kx - n * pi >= cfg.share_min_excess
+                        && kx / n >= cfg.share_min_ratio * pi
+                    {
+                        let det = Detection {
+                            kind: DetectionKind::Spike,
+                            scope: Scope::new(
+                                Metric::NegativeOpenShare.as_str(),
+                                *dim,
+                                value.clone(),
+                            ),
+                            start_ms: origin + lo as i64 * HOUR_MS,
+                            end_ms: origin + (t as i64 + 1) * HOUR_MS,
+                            detected_at_ms: origin + (t as i64 + 1) * HOUR_MS,
+                            baseline: *pi,
+                            observed: kx / n,
+                            statistic: format!("quasi_binomial_tail_{k}h"),
+                            statistic_value: *phi,
+                            p_value: p,
+                            severity: severity(p, (kx / n - pi) / pi.max(0.05)),
+                            examples: vec![format!(
+                                "{kx:.0} of {n:.0} conversations opened negative in {k} h; usual share {:.0} %",
+                                pi * 100.0
+                            )],
+                            probable_causes: vec![],
+                        };
+                        push_or_extend(&mut open_neg, &mut out, det);
+                    }
+                }
+            }
+        }
+        out.extend(open_vol.map(|o| o.det));
+        out.extend(open_neg.map(|o| o.det));
+    }
+    out
+}
+
+/// Baseline negative share and its daily over-dispersion over the level window.
+fn share_baseline(
+    neg: &[f64],
+    sent: &[f64],
+    _all: &[f64],
+    day: usize,
+    cfg: &DetectConfig,
+) -> Option<(f64, f64)> {
+    let min_hist = usize::try_from(cfg.min_history_days).ok()?.max(7);
+    if day < min_hist {
+        return None;
+    }
+    let from = day.saturating_sub(usize::try_from(cfg.level_days).ok()?.max(3));
+    let daily: Vec<(f64, f64)> = (from..day)
+        .map(|d| {
+            let k: f64 = (0..24)
+                .map(|h| neg.get(d * 24 + h).copied().unwrap_or(0.0))
+                .sum();
+            let n: f64 = (0..24)
+                .map(|h| sent.get(d * 24 + h).copied().unwrap_or(0.0))
+                .sum();
+            (k, n)
+        })
+        .collect();
+    let shares: Vec<f64> = daily
+        .iter()
+        .filter(|(_, n)| *n > 0.0)
+        .map(|(k, n)| k / n)
+        .collect();
+    let med = stats::median(&shares)?;
+    // pooled share over days not far from the median share
+    let (mut k, mut n) = (0.0, 0.0);
+    for (dk, dn) in &daily {
+        if *dn <= 0.0 {
+            continue;
+        }
+        let sd = (med * (1.0 - med) / dn).sqrt().max(1e-9);
+        if ((dk / dn) - med).abs() / sd <= 4.0 {
+            k += dk;
+            n += dn;
+        }
+    }
+    if n < 50.0 {
+        return None;
+    }
+    let pi = ((k + 0.5) / (n + 1.0)).clamp(1e-4, 0.9999);
+    let z2: Vec<f64> = daily
+        .iter()
+        .filter(|(_, dn)| *dn >= 5.0)
+        .map(|(dk, dn)| (dk - dn * pi).powi(2) / (dn * pi * (1.0 - pi)))
+        .collect();
+    let phi = if z2.len() >= 7 {
+        (stats::median(&z2).unwrap_or(0.455) / 0.455).max(1.0)
+    } else {
+        1.0
+    };
+    Some((pi, phi))
+}
+
+pub(super) fn coverage(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detection> {
+    let mut out = Vec::new();
+    let Some((origin, hours)) = frame(input) else {
+        return out;
+    };
+    let channels = input.cells.values(Grain::Hour, Dim::Channel);
+    let windows: Vec<usize> = cfg
+        .gap_windows
+        .iter()
+        .copied()
+        .filter(|w| *w >= 1 && *w <= 72)
+        .collect();
+    let alpha = cfg.alpha((channels.len().max(1) * windows.len().max(1) * 672) as f64);
+    let all = hourly(input, Dim::All, ALL_VALUE, &[Counter::MsgIn], origin, hours);
+    let start_h = first_hour(input, origin);
+    let mut classified: Vec<(String, Vec<f64>)> = Vec::new();
+    for ch in &channels {
+        let v = hourly(input, Dim::Channel, ch, &[Counter::MsgIn], origin, hours);
+        classified.push((
+            ch.clone(),
+            hourly(
+                input,
+                Dim::Channel,
+                ch,
+                &[Counter::MsgNeg, Counter::MsgNeu, Counter::MsgPos],
+                origin,
+                hours,
+            ),
+        ));
+        let mut open: Option<Open> = None;
+        let mut cache: Option<(usize, Option<Baseline>)> = None;
+        for t in start_h..hours {
+            let day = t / 24;
+            if cache.as_ref().is_none_or(|c| c.0 != day) {
+                cache = Some((day, baseline(&v, &all, origin, day, cfg)));
+            }
+            let Some((_, Some(b))) = &cache else { continue };
+            for &k in &windows {
+                if t + 1 < k {
+                    continue;
+                }
+                let lo = t + 1 - k;
+                let x: f64 = v[lo..=t].iter().sum();
+                let mu: f64 = (lo..=t).map(|h| b.mu(origin, h)).sum();
+                if mu < cfg.gap_min_expected || x > cfg.gap_max_ratio * mu {
+                    continue;
+                }
+                let p = stats::poisson_cdf(x / b.phi, mu / b.phi);
+                if p >= alpha {
+                    continue;
+                }
+                // the gap starts at the earliest hour from which the volume stays low
+                let mut start = t;
+                let (mut cx, mut cm) = (0.0, 0.0);
+                for h in (lo..=t).rev() {
+                    cx += v[h];
+                    cm += b.mu(origin, h);
+                    if cx <= cfg.gap_max_ratio * cm {
+                        start = h;
+                    }
+                }
+                let det = Detection {
+                    kind: DetectionKind::CoverageGap,
+                    scope: Scope::new(Metric::InboundMessages.as_str(), Dim::Channel, ch.clone()),
+                    start_ms: origin + start as i64 * HOUR_MS,
+                    end_ms: origin + (t as i64 + 1) * HOUR_MS,
+                    detected_at_ms: origin + (t as i64 + 1) * HOUR_MS,
+                    baseline: mu,
+                    observed: x,
+                    statistic: format!("quasi_poisson_lower_tail_{k}h"),
+                    statistic_value: b.phi,
+                    p_value: p,
+                    severity: severity(p, (mu - x) / mu.max(1.0)),
+                    examples: vec![format!(
+                        "{x:.0} customer messages on {ch} in {k} h where {mu:.1} were expected"
+                    )],
+                    probable_causes: vec![],
+                };
+                push_or_extend(&mut open, &mut out, det);
+            }
+        }
+        out.extend(open.map(|o| o.det));
+    }
+    out.extend(sentiment_channels(input, origin, hours, &classified));
+    out
+}
+
+/// Days on which sentiment figures rest on fewer channels than usual: a channel that had at
+/// least 10 classified messages on 12 of the previous 14 days has fewer than a quarter of its
+/// median.
+fn sentiment_channels(
+    input: &DetectInput<'_>,
+    origin: i64,
+    hours: usize,
+    classified: &[(String, Vec<f64>)],
+) -> Vec<Detection> {
+    let mut out: Vec<Detection> = Vec::new();
+    let days = hours / 24;
+    let first = usize::try_from(((input.from_ms - DAY_MS - origin) / DAY_MS).max(14)).unwrap_or(14);
+    for day in first..days {
+        let mut missing = Vec::new();
+        let mut usual = 0usize;
+        for (ch, v) in classified {
+            let daily: Vec<f64> = (day - 14..=day)
+                .map(|d| {
+                    (0..24)
+                        .map(|h| v.get(d * 24 + h).copied().unwrap_or(0.0))
+                        .sum()
+                })
+                .collect();
+            let (past, today) = daily.split_at(14);
+            if past.iter().filter(|x| **x >= 10.0).count() >= 12 {
+                usual += 1;
+                let med = stats::median(past).unwrap_or(0.0);
+                if today.first().copied().unwrap_or(0.0) < 0.25 * med {
+                    missing.push(format!(
+                        "{ch}: {:.0} classified messages (usual {med:.0})",
+                        today.first().copied().unwrap_or(0.0)
+                    ));
+                }
+            }
+        }
+        if missing.is_empty() {
+            continue;
+        }
+        let start = origin + day as i64 * DAY_MS;
+        let end = start + DAY_MS;
+        if let Some(last) = out.last_mut()
+            && last.end_ms >= start
+        {
+            last.end_ms = end;
+            continue;
+        }
+        out.push(Detection {
+            kind: DetectionKind::CoverageGap,
+            scope: Scope::new("sentiment_channels", Dim::All, ALL_VALUE),
+            start_ms: start,
+            end_ms: end,
+            detected_at_ms: end,
+            baseline: usual as f64,
+            observed: (usual - missing.len()) as f64,
+            statistic: "channels_with_sentiment".into(),
+            statistic_value: (usual - missing.len()) as f64,
+            p_value: 1.0,
+            severity: (missing.len() as f64 / usual.max(1) as f64).min(1.0) * 0.5,
+            examples: missing,
+            probable_causes: vec![],
+        });
+    }
+    out
+}

@@ -1,0 +1,337 @@
+//! Detectors over rollup cells, phrase counts and the change log; incidents and probable
+//! causes. Methods, parameters and blind spots: docs/analytics.md.
+//!
+//! Every detector is *causal*: it judges a bucket only with data of that bucket and earlier
+//! ones, and only once the bucket's metric is mature (see [`DetectConfig::maturity_days`]).
+//! [`detect`] scans every bucket ending in `(input.from_ms − warm-up, input.as_of_ms]`, so the
+//! same call serves a whole-history run and an "as of now" run.
+
+mod causes;
+mod daily;
+mod hourly;
+mod incidents;
+mod phrase;
+
+use crate::insight::OwnerMap;
+use crate::metrics::Metric;
+use crate::phrases::PhraseCounts;
+use crate::rollup::{CellIndex, DAY_MS, Dim};
+use domain::record::ChangeEntry;
+use serde::{Deserialize, Serialize};
+
+pub use incidents::combine;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DetectionKind {
+    /// 1. Volume or negative share far above the seasonal baseline, within hours.
+    Spike,
+    /// 2. A gradual drift over weeks (sentiment, CSAT, FRT, end sentiment, conversion).
+    SlowBleed,
+    /// 3. Repeat contacts on a topic rise while its FRT holds or improves.
+    MaskedResolution,
+    /// 4. CSAT flat while conversations end worse.
+    CsatMasking,
+    /// 5. A channel's volume collapses or vanishes; sentiment rests on fewer channels.
+    CoverageGap,
+    /// 6. A phrase in unprompted feedback rises.
+    RecurringPhrase,
+    /// 7. Repeat contacts trend up on a topic.
+    RepeatTrend,
+    /// 7. Escalations trend up on a topic.
+    EscalationTrend,
+}
+
+impl DetectionKind {
+    pub const ALL: [DetectionKind; 8] = [
+        DetectionKind::Spike,
+        DetectionKind::SlowBleed,
+        DetectionKind::MaskedResolution,
+        DetectionKind::CsatMasking,
+        DetectionKind::CoverageGap,
+        DetectionKind::RecurringPhrase,
+        DetectionKind::RepeatTrend,
+        DetectionKind::EscalationTrend,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DetectionKind::Spike => "spike",
+            DetectionKind::SlowBleed => "slow_bleed",
+            DetectionKind::MaskedResolution => "masked_resolution",
+            DetectionKind::CsatMasking => "csat_masking",
+            DetectionKind::CoverageGap => "coverage_gap",
+            DetectionKind::RecurringPhrase => "recurring_phrase",
+            DetectionKind::RepeatTrend => "repeat_trend",
+            DetectionKind::EscalationTrend => "escalation_trend",
+        }
+    }
+
+    /// Hourly detectors judge hours; the others judge days.
+    pub fn hourly(self) -> bool {
+        matches!(self, DetectionKind::Spike | DetectionKind::CoverageGap)
+    }
+}
+
+/// What moved: a metric (or phrase) in one dimension value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Scope {
+    /// A [`Metric`] name, or `phrase:<text>` for recurring phrases, or `sentiment_channels`.
+    pub metric: String,
+    pub dim: Dim,
+    pub value: String,
+}
+
+impl Scope {
+    pub fn new(metric: impl Into<String>, dim: Dim, value: impl Into<String>) -> Self {
+        Scope {
+            metric: metric.into(),
+            dim,
+            value: value.into(),
+        }
+    }
+}
+
+/// A change-log entry offered as a probable cause.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cause {
+    pub change_id: String,
+    pub kind: String,
+    pub title: String,
+    pub owner_team: String,
+    pub at_ms: i64,
+    /// Hours from the change to the start of the finding (negative: just after it).
+    pub lag_hours: f64,
+    /// Ranking score: closeness in time × match of scope.
+    pub score: f64,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Detection {
+    pub kind: DetectionKind,
+    pub scope: Scope,
+    /// Estimated start and end (exclusive) of the anomaly, epoch ms.
+    pub start_ms: i64,
+    pub end_ms: i64,
+    /// End of the first bucket in which the detector fired (all data used was before it).
+    pub detected_at_ms: i64,
+    pub baseline: f64,
+    pub observed: f64,
+    pub statistic: String,
+    pub statistic_value: f64,
+    /// One-sided p-value of the test that fired (before multiple-testing control).
+    pub p_value: f64,
+    /// 0..=1: half statistical strength, half size of the effect.
+    pub severity: f64,
+    pub examples: Vec<String>,
+    pub probable_causes: Vec<Cause>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Incident {
+    /// Most severe first.
+    pub detections: Vec<Detection>,
+    /// Scope of the most severe detection.
+    pub scope: Scope,
+    pub start_ms: i64,
+    pub end_ms: i64,
+    pub detected_at_ms: i64,
+    pub severity: f64,
+    pub causes: Vec<Cause>,
+}
+
+impl Incident {
+    pub fn title(&self) -> String {
+        let kinds: Vec<&str> = {
+            let mut k: Vec<&str> = self.detections.iter().map(|d| d.kind.as_str()).collect();
+            k.dedup();
+            k
+        };
+        format!(
+            "{} in {} {} ({})",
+            self.scope.metric,
+            self.scope.dim.as_str(),
+            self.scope.value,
+            kinds.join(", ")
+        )
+    }
+}
+
+/// What detectors read. `as_of_ms`: nothing at or after it is used (buckets ending after it
+/// are ignored). `from_ms`: detections that ended before it are not returned.
+#[derive(Debug, Clone, Copy)]
+pub struct DetectInput<'a> {
+    pub cells: &'a CellIndex,
+    pub phrases: &'a PhraseCounts,
+    pub changes: &'a [ChangeEntry],
+    pub from_ms: i64,
+    pub as_of_ms: i64,
+}
+
+/// Parameters. Thresholds come from a false-alarm budget per detector (expected false alarms
+/// per four weeks), split Bonferroni-style over the tests a detector makes in four weeks, plus
+/// minimum support and minimum effect sizes that say what is worth an analyst's time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DetectConfig {
+    /// Expected false alarms per 4 weeks of clean data, per detector.
+    pub fa_budget: f64,
+    /// Days of history a detector needs before it judges anything.
+    pub min_history_days: i64,
+    /// Days of the seasonal profile window (hour-of-day × day-of-week) of hourly detectors.
+    pub profile_days: i64,
+    /// Days of the robust level estimate of hourly detectors.
+    pub level_days: i64,
+    /// Spike: windows (hours) tested at each hour.
+    pub spike_windows: Vec<usize>,
+    pub spike_min_excess: f64,
+    pub spike_min_ratio: f64,
+    /// Negative-share spike: minimum classified conversations in the window and excess
+    /// negatives.
+    pub share_min_n: f64,
+    pub share_min_excess: f64,
+    pub share_min_ratio: f64,
+    /// Coverage gap: windows (hours), minimum expected volume, observed/expected ceiling.
+    pub gap_windows: Vec<usize>,
+    pub gap_min_expected: f64,
+    pub gap_max_ratio: f64,
+    /// Trend window (days; whole weeks keep weekday effects balanced).
+    pub trend_days: usize,
+    /// Share of the trend window's days that must have enough support.
+    pub trend_min_coverage: f64,
+    /// Consecutive daily evaluations a trend must hold before it is reported.
+    pub trend_persistence: usize,
+    /// Window comparisons (masking detectors): recent and baseline days.
+    pub recent_days: usize,
+    pub baseline_days: usize,
+    /// Recurring phrases: recent window days, minimum texts, minimum distinct days, minimum
+    /// words in a phrase, minimum rate ratio.
+    pub phrase_recent_days: usize,
+    pub phrase_min_count: u32,
+    pub phrase_min_days: usize,
+    pub phrase_min_words: usize,
+    pub phrase_min_ratio: f64,
+    /// Probable causes: lag window (days before the start) and decay of closeness (days).
+    pub cause_max_lag_days: f64,
+    pub cause_tau_days: f64,
+    pub max_causes: usize,
+    pub owners: OwnerMap,
+    /// Topic values never judged (e.g. `none`).
+    pub skip_topics: Vec<String>,
+}
+
+impl Default for DetectConfig {
+    fn default() -> Self {
+        DetectConfig {
+            fa_budget: 0.1,
+            min_history_days: 14,
+            profile_days: 28,
+            level_days: 14,
+            spike_windows: vec![1, 3],
+            spike_min_excess: 6.0,
+            spike_min_ratio: 1.5,
+            share_min_n: 12.0,
+            share_min_excess: 5.0,
+            share_min_ratio: 1.4,
+            gap_windows: vec![1, 3, 6, 12, 24],
+            gap_min_expected: 8.0,
+            gap_max_ratio: 0.35,
+            trend_days: 28,
+            trend_min_coverage: 0.6,
+            trend_persistence: 2,
+            recent_days: 14,
+            baseline_days: 28,
+            phrase_recent_days: 7,
+            phrase_min_count: 5,
+            phrase_min_days: 3,
+            phrase_min_words: 2,
+            phrase_min_ratio: 2.0,
+            cause_max_lag_days: 14.0,
+            cause_tau_days: 3.0,
+            max_causes: 5,
+            owners: OwnerMap::default(),
+            skip_topics: vec![crate::rollup::NO_TOPIC.to_string()],
+        }
+    }
+}
+
+impl DetectConfig {
+    /// Days after a day ends before its value of `m` is judged (answers, resolutions and
+    /// surveys of the day's conversations arrive later).
+    pub fn maturity_days(&self, m: Metric) -> i64 {
+        match m {
+            Metric::SentimentMean
+            | Metric::NegativeShare
+            | Metric::NegativeOpenShare
+            | Metric::Conversations
+            | Metric::InboundMessages
+            | Metric::RepeatRate => 0,
+            Metric::EscalationRate => 1,
+            Metric::FrtMedian | Metric::FrtP90 | Metric::FrtMean | Metric::ResponseRate => 2,
+            _ => 3,
+        }
+    }
+
+    /// One-sided per-test level for `tests_per_4_weeks` tests.
+    pub fn alpha(&self, tests_per_4_weeks: f64) -> f64 {
+        (self.fa_budget / tests_per_4_weeks.max(1.0)).clamp(1e-12, 0.05)
+    }
+}
+
+/// Severity in 0..=1 from a p-value and a relative effect (1.0 = doubled / halved).
+pub(crate) fn severity(p: f64, rel_effect: f64) -> f64 {
+    let strength = if p > 0.0 {
+        (-p.log10() / 12.0).min(1.0)
+    } else {
+        1.0
+    };
+    let size = rel_effect.abs().min(1.0);
+    (0.5 * strength + 0.5 * size).clamp(0.0, 1.0)
+}
+
+/// The scopes hourly and daily detectors judge: the total, every channel, every topic.
+pub(crate) fn scopes(
+    idx: &CellIndex,
+    cfg: &DetectConfig,
+    grain: crate::rollup::Grain,
+) -> Vec<(Dim, String)> {
+    let mut out = vec![(Dim::All, crate::rollup::ALL_VALUE.to_string())];
+    for v in idx.values(grain, Dim::Channel) {
+        out.push((Dim::Channel, v));
+    }
+    for v in idx.values(grain, Dim::Topic) {
+        if !cfg.skip_topics.contains(&v) {
+            out.push((Dim::Topic, v));
+        }
+    }
+    out
+}
+
+/// Runs every detector and attaches probable causes; detections sorted by start.
+pub fn detect(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detection> {
+    let mut out = Vec::new();
+    if input.as_of_ms <= input.from_ms.saturating_sub(400 * DAY_MS) {
+        return out;
+    }
+    out.extend(hourly::spikes(input, cfg));
+    out.extend(hourly::coverage(input, cfg));
+    out.extend(daily::trends(input, cfg));
+    out.extend(daily::masked_resolution(input, cfg));
+    out.extend(daily::csat_masking(input, cfg));
+    out.extend(phrase::recurring(input, cfg));
+    out.retain(|d| d.end_ms >= input.from_ms && d.detected_at_ms <= input.as_of_ms);
+    for d in &mut out {
+        d.probable_causes = causes::rank(d, input.changes, cfg);
+    }
+    out.sort_by(|a, b| (a.start_ms, a.kind, &a.scope).cmp(&(b.start_ms, b.kind, &b.scope)));
+    out
+}
+
+/// All detectors, combined into incidents ranked by severity.
+pub fn detect_all(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Incident> {
+    combine(detect(input, cfg), cfg)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,341 @@
+//! Detector tests on synthetic cells: degenerate inputs, clean data (no alarms), and each
+//! kind of anomaly found, with its causes and incident.
+
+use super::*;
+use crate::calendar::BusinessCalendars;
+use crate::rollup::HOUR_MS;
+use crate::rollup::{Attribution, ConvFacts, RollupDelta};
+use domain::Priority;
+use domain::channel::Channel;
+use domain::conversation::{Conversation, LifecycleAction};
+use domain::ids::CustomerId;
+use domain::record::{ChangeKind, SurveyAnswer, SurveyKind};
+use domain::routing::RoutingOutcome;
+use time::macros::datetime;
+use time::{Duration, OffsetDateTime};
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> f64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn poisson(&mut self, mu: f64) -> u32 {
+        let l = (-mu).exp();
+        let (mut k, mut p) = (0, 1.0);
+        loop {
+            p *= self.next();
+            if p <= l {
+                return k;
+            }
+            k += 1;
+        }
+    }
+}
+
+const T0: OffsetDateTime = datetime!(2026-01-05 0:00 UTC); // a Monday
+
+fn ms(t: OffsetDateTime) -> i64 {
+    (t.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// What to bend in the synthetic history.
+#[derive(Default, Clone)]
+struct Bend {
+    /// (start hour, hours, channel, topic, extra conversations per hour)
+    spike: Option<(i64, i64, Channel, &'static str, f64)>,
+    /// (start hour, channel): channel silent from then on
+    gap: Option<(i64, Channel)>,
+    /// (start day, topic): extra negativity growing over 21 days
+    bleed: Option<(i64, &'static str)>,
+}
+
+const TOPICS: [&str; 4] = ["delivery", "billing", "refund", "account_access"];
+const CHANNELS: [Channel; 3] = [Channel::X, Channel::Facebook, Channel::Email];
+
+fn conversation(
+    rng: &mut Rng,
+    at: OffsetDateTime,
+    channel: Channel,
+    topic: &'static str,
+    neg_p: f64,
+    d: &mut RollupDelta,
+    attr: &Attribution,
+) {
+    let routed = RoutingOutcome {
+        queue: "social".into(),
+        priority: Priority::Normal,
+        tags: vec![],
+        matched: vec![],
+    };
+    let mut c = Conversation::open(CustomerId::new(), channel, at, &routed, None);
+    let negative = rng.next() < neg_p;
+    let s = if negative { -0.6 } else { 0.3 };
+    c.add_inbound(at, Some(s), Some(topic), &routed);
+    d.inbound_message(
+        at,
+        channel,
+        Some(topic),
+        "social",
+        if negative { "negative" } else { "positive" },
+        s,
+        attr,
+    );
+    let frt = Duration::seconds((60.0 + 1800.0 * rng.next()) as i64);
+    c.add_outbound(at + frt);
+    let end = if rng.next() < 0.5 { 0.4 } else { s };
+    c.add_inbound(at + frt + Duration::minutes(5), Some(end), None, &routed);
+    d.inbound_message(
+        at + frt + Duration::minutes(5),
+        channel,
+        None,
+        "social",
+        if end < 0.0 { "negative" } else { "positive" },
+        end,
+        attr,
+    );
+    let _ = c.apply(&LifecycleAction::Resolve, at + frt + Duration::minutes(30));
+    let responder = "agent:a";
+    if rng.next() < 0.3 {
+        let score = if end > 0.0 { 5 } else { 2 };
+        let s = SurveyAnswer {
+            id: String::new(),
+            channel,
+            message_id: String::new(),
+            kind: SurveyKind::Csat,
+            score,
+            comment: None,
+            at: at + Duration::hours(2),
+        };
+        d.survey(&s, ConvFacts::new(&c).responder(Some(responder)), attr);
+    }
+    d.conversation_changed(None, ConvFacts::new(&c).responder(Some(responder)), attr);
+}
+
+fn history(days: i64, seed: u64, bend: &Bend) -> CellIndex {
+    let attr = Attribution {
+        business_hours: BusinessCalendars::default(),
+        ..Default::default()
+    };
+    let mut rng = Rng(seed.max(1));
+    let mut idx = CellIndex::new();
+    for h in 0..days * 24 {
+        let at = T0 + Duration::hours(h);
+        let hod = (h % 24) as f64;
+        let season = 0.4 + 0.9 * (((hod - 14.0) / 24.0 * std::f64::consts::TAU).cos() + 1.0) / 2.0;
+        let weekend = if (h / 24) % 7 >= 5 { 0.7 } else { 1.0 };
+        let mut d = RollupDelta::new();
+        for (ci, ch) in CHANNELS.iter().enumerate() {
+            if bend.gap.is_some_and(|(s, g)| g == *ch && h >= s) {
+                continue;
+            }
+            for (ti, topic) in TOPICS.iter().enumerate() {
+                let mu = 2.0 * season * weekend / (1.0 + ci as f64) / (1.0 + ti as f64 * 0.5);
+                let mut neg = 0.3;
+                if let Some((sd, t)) = bend.bleed
+                    && t == *topic
+                    && h / 24 >= sd
+                {
+                    neg += 0.5 * ((h / 24 - sd) as f64 / 21.0).min(1.0);
+                }
+                for _ in 0..rng.poisson(mu) {
+                    let at = at + Duration::seconds((rng.next() * 3599.0) as i64);
+                    conversation(&mut rng, at, *ch, topic, neg, &mut d, &attr);
+                }
+            }
+        }
+        if let Some((s, len, ch, topic, extra)) = bend.spike
+            && h >= s
+            && h < s + len
+        {
+            for _ in 0..rng.poisson(extra) {
+                let at = at + Duration::seconds((rng.next() * 3599.0) as i64);
+                conversation(&mut rng, at, ch, topic, 0.3, &mut d, &attr);
+            }
+        }
+        idx.apply(d);
+    }
+    idx
+}
+
+fn run(
+    idx: &CellIndex,
+    phrases: &PhraseCounts,
+    changes: &[ChangeEntry],
+    days: i64,
+) -> Vec<Detection> {
+    let input = DetectInput {
+        cells: idx,
+        phrases,
+        changes,
+        from_ms: ms(T0),
+        as_of_ms: ms(T0 + Duration::days(days)),
+    };
+    detect(&input, &DetectConfig::default())
+}
+
+#[test]
+fn empty_and_tiny_inputs_give_nothing() {
+    let idx = CellIndex::new();
+    let p = PhraseCounts::new();
+    assert!(run(&idx, &p, &[], 60).is_empty());
+    // a single conversation
+    let attr = Attribution::default();
+    let mut d = RollupDelta::new();
+    conversation(&mut Rng(7), T0, Channel::X, "billing", 0.5, &mut d, &attr);
+    let mut idx = CellIndex::new();
+    idx.apply(d);
+    assert!(run(&idx, &p, &[], 60).is_empty());
+    // as_of before the data, and absurd ranges
+    let input = DetectInput {
+        cells: &idx,
+        phrases: &p,
+        changes: &[],
+        from_ms: i64::MAX,
+        as_of_ms: i64::MIN,
+    };
+    assert!(detect_all(&input, &DetectConfig::default()).is_empty());
+}
+
+#[test]
+fn constant_series_give_nothing() {
+    // the same conversation every hour for 8 weeks: no variance anywhere
+    let attr = Attribution::default();
+    let mut idx = CellIndex::new();
+    for h in 0..56 * 24 {
+        let mut d = RollupDelta::new();
+        conversation(
+            &mut Rng(99),
+            T0 + Duration::hours(h),
+            Channel::X,
+            "billing",
+            0.0,
+            &mut d,
+            &attr,
+        );
+        idx.apply(d);
+    }
+    let dets = run(&idx, &PhraseCounts::new(), &[], 56);
+    assert!(dets.is_empty(), "{dets:#?}");
+}
+
+#[test]
+fn clean_history_raises_no_alarm() {
+    for seed in [1, 2] {
+        let idx = history(70, seed, &Bend::default());
+        let dets = run(&idx, &PhraseCounts::new(), &[], 70);
+        eprintln!("clean seed {seed}: {} detections", dets.len());
+        assert!(dets.len() <= 1, "seed {seed}: {dets:#?}");
+    }
+}
+
+#[test]
+fn a_spike_is_found_within_two_hours_with_its_cause() {
+    let start_h = 50 * 24 + 13;
+    let bend = Bend {
+        spike: Some((start_h, 3, Channel::Facebook, "refund", 12.0)),
+        ..Default::default()
+    };
+    let idx = history(60, 3, &bend);
+    let start = T0 + Duration::hours(start_h);
+    let changes = vec![
+        ChangeEntry {
+            id: "c-news".into(),
+            kind: ChangeKind::Comms,
+            title: "Weekly newsletter".into(),
+            owner_team: "marketing".into(),
+            at: start - Duration::hours(5),
+        },
+        ChangeEntry {
+            id: "c-refund".into(),
+            kind: ChangeKind::Policy,
+            title: "Refund policy change".into(),
+            owner_team: "finance".into(),
+            at: start - Duration::days(2),
+        },
+    ];
+    let dets = run(&idx, &PhraseCounts::new(), &changes, 60);
+    let spike = dets
+        .iter()
+        .find(|d| d.kind == DetectionKind::Spike && d.scope.value == "refund")
+        .unwrap_or_else(|| panic!("{dets:#?}"));
+    assert!(
+        spike.detected_at_ms - ms(start) <= 2 * HOUR_MS,
+        "{spike:#?}"
+    );
+    assert_eq!(spike.probable_causes[0].change_id, "c-refund", "{spike:#?}");
+    let incidents = combine(dets, &DetectConfig::default());
+    assert!(
+        incidents[0].detections.len() >= 2,
+        "topic and channel views join: {incidents:#?}"
+    );
+}
+
+#[test]
+fn a_silent_channel_is_a_coverage_gap() {
+    let start_h = 45 * 24 + 9;
+    let bend = Bend {
+        gap: Some((start_h, Channel::X)),
+        ..Default::default()
+    };
+    let idx = history(50, 4, &bend);
+    let dets = run(&idx, &PhraseCounts::new(), &[], 50);
+    let gap = dets
+        .iter()
+        .find(|d| d.kind == DetectionKind::CoverageGap && d.scope.value == "x")
+        .unwrap_or_else(|| panic!("{dets:#?}"));
+    let start = ms(T0 + Duration::hours(start_h));
+    assert!(gap.detected_at_ms - start <= 4 * HOUR_MS, "{gap:#?}");
+    assert!((gap.start_ms - start).abs() <= HOUR_MS, "{gap:#?}");
+}
+
+#[test]
+fn a_slow_bleed_in_sentiment_is_found_within_three_weeks() {
+    let bend = Bend {
+        bleed: Some((42, "delivery")),
+        ..Default::default()
+    };
+    let idx = history(77, 5, &bend);
+    let dets = run(&idx, &PhraseCounts::new(), &[], 77);
+    let bleed = dets
+        .iter()
+        .find(|d| d.kind == DetectionKind::SlowBleed && d.scope.value == "delivery")
+        .unwrap_or_else(|| panic!("{dets:#?}"));
+    let start = ms(T0 + Duration::days(42));
+    assert!(bleed.detected_at_ms - start <= 21 * DAY_MS, "{bleed:#?}");
+}
+
+#[test]
+fn a_rising_phrase_is_found_with_examples_and_nested_phrases_fold() {
+    let mut p = PhraseCounts::new();
+    let general = ["great service", "fast delivery", "love the app"];
+    for day in 0..60 {
+        for i in 0..12 {
+            let t = T0 + Duration::days(day) + Duration::hours(i);
+            let text = general[(i as usize + day as usize) % 3];
+            p.add(t, &[text.to_string()], text);
+        }
+        if day >= 45 {
+            for i in 0..(day - 43).min(6) {
+                let t = T0 + Duration::days(day) + Duration::hours(12 + i);
+                let ph = [
+                    "charged twice".to_string(),
+                    "charged".to_string(),
+                    "twice".to_string(),
+                ];
+                p.add(t, &ph, "I was charged twice for one order");
+            }
+        }
+    }
+    let dets = run(&CellIndex::new(), &p, &[], 60);
+    let found: Vec<&Detection> = dets
+        .iter()
+        .filter(|d| d.kind == DetectionKind::RecurringPhrase)
+        .collect();
+    assert_eq!(found.len(), 1, "{dets:#?}");
+    assert_eq!(found[0].scope.metric, "phrase:charged twice");
+    assert!(found[0].examples[0].contains("charged twice"));
+    assert!(found[0].detected_at_ms <= ms(T0 + Duration::days(50)));
+}
