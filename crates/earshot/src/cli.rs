@@ -41,6 +41,8 @@ pub enum Command {
     Bench(BenchArgs),
     /// Train, evaluate and configure the text models
     Nlp(NlpArgs),
+    /// Rollups, detection and insights
+    Analytics(AnalyticsArgs),
     /// Apply database migrations
     Migrate,
     /// Print the headline metrics
@@ -222,4 +224,34 @@ pub enum NlpCommand {
     },
     /// List the stored models in force
     Models,
+}
+
+#[derive(Args)]
+pub struct AnalyticsArgs {
+    #[command(subcommand)]
+    pub command: AnalyticsCommand,
+}
+
+#[derive(Subcommand)]
+pub enum AnalyticsCommand {
+    /// Recompute every rollup cell from the stored conversations, messages and surveys
+    Rebuild,
+    /// Print a metric series from the rollups
+    Series {
+        /// Metric name, e.g. frt_median_s (see docs/analytics.md)
+        #[arg(long)]
+        metric: String,
+        /// hour, day or week
+        #[arg(long, default_value = "day")]
+        interval: String,
+        /// all, channel, topic, queue, agent or team
+        #[arg(long, default_value = "all")]
+        dimension: String,
+        #[arg(long)]
+        value: Option<String>,
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        to: Option<String>,
+    },
 }

@@ -1,5 +1,6 @@
 //! The `earshot` command line: wiring only.
 
+mod analytics_cmd;
 mod bench;
 mod cli;
 mod import;
@@ -101,6 +102,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Bench(args) => bench::run(&settings, args, cli.json).await,
         Command::Nlp(args) => nlp_cmd::run(&settings, args, cli.json).await,
+        Command::Analytics(args) => analytics_cmd::run(&settings, args, cli.json).await,
     }
 }
 

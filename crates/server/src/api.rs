@@ -42,6 +42,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(tag_customer))
         .routes(routes!(merge_customers))
         .routes(routes!(metrics))
+        .routes(routes!(metric_series))
         .routes(routes!(events))
         .routes(routes!(health))
         .routes(routes!(correct_sentiment))
@@ -639,4 +640,44 @@ async fn reload_nlp(State(state): State<AppState>) -> Result<axum::http::StatusC
         .await
         .map_err(ApiError::Internal)?;
     Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct SeriesParams {
+    /// e.g. frt_median_s, frt_p90_s, frt_business_median_s, ttr_median_s, aht_s, response_rate,
+    /// resolution_rate, fcr_social, fcr_blended, repeat_rate, escalation_rate, sentiment_mean,
+    /// negative_share, sentiment_conversion, csat_mean, csat_satisfied, csat_response_rate,
+    /// csat_extremity, nps (docs/analytics.md)
+    metric: String,
+    /// hour, day or week (default day)
+    interval: Option<String>,
+    /// all (default), channel, topic, queue, agent or team
+    dimension: Option<String>,
+    /// One value of the dimension (default: every value)
+    value: Option<String>,
+    /// RFC 3339; default 30 days before `to`
+    from: Option<String>,
+    /// RFC 3339; default now
+    to: Option<String>,
+}
+
+/// A metric as a time series, read from rollup cells, optionally broken
+/// down by a dimension.
+#[utoipa::path(get, path = "/api/v1/metrics/series", params(SeriesParams), tag = "metrics",
+    responses((status = 200, body = Vec<Object>), (status = 400, body = ErrorBody)))]
+async fn metric_series(
+    State(state): State<AppState>,
+    Query(q): Query<SeriesParams>,
+) -> Result<Json<Vec<analytics::Series>>, ApiError> {
+    let query = crate::rollups::SeriesQuery::parse(
+        &q.metric,
+        q.interval.as_deref().unwrap_or("day"),
+        q.dimension.as_deref(),
+        q.value.as_deref(),
+        q.from.as_deref(),
+        q.to.as_deref(),
+    )
+    .map_err(bad)?;
+    Ok(Json(query.run(state.store()).await?))
 }

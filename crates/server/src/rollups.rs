@@ -90,3 +90,124 @@ pub async fn load_index(
     }
     Ok(idx)
 }
+
+/// A validated series query.
+#[derive(Debug, Clone)]
+pub struct SeriesQuery {
+    pub metric: analytics::Metric,
+    pub grain: analytics::SeriesGrain,
+    pub dim: Dim,
+    /// One value of the dimension, or every value when `None`.
+    pub value: Option<String>,
+    pub from_ms: i64,
+    pub to_ms: i64,
+}
+
+/// Longest range per interval, so that one request cannot ask for millions
+/// of points.
+fn max_span_days(grain: analytics::SeriesGrain) -> i64 {
+    match grain {
+        analytics::SeriesGrain::Hour => 31,
+        analytics::SeriesGrain::Day => 800,
+        analytics::SeriesGrain::Week => 3660,
+    }
+}
+
+impl SeriesQuery {
+    /// Parses and checks the parameters; the error names the bad one.
+    pub fn parse(
+        metric: &str,
+        interval: &str,
+        dimension: Option<&str>,
+        value: Option<&str>,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Result<Self, String> {
+        let metric = analytics::Metric::parse(metric).ok_or_else(|| {
+            let names: Vec<&str> = analytics::Metric::ALL.iter().map(|m| m.as_str()).collect();
+            format!(
+                "unknown metric '{metric}' (expected one of: {})",
+                names.join(", ")
+            )
+        })?;
+        let grain = match interval {
+            "hour" => analytics::SeriesGrain::Hour,
+            "day" => analytics::SeriesGrain::Day,
+            "week" => analytics::SeriesGrain::Week,
+            other => {
+                return Err(format!(
+                    "unknown interval '{other}' (expected hour, day or week)"
+                ));
+            }
+        };
+        let dim = match dimension.unwrap_or("all") {
+            d => Dim::ALL.into_iter().find(|x| x.as_str() == d).ok_or_else(|| {
+                format!("unknown dimension '{d}' (expected all, channel, topic, queue, agent or team)")
+            })?,
+        };
+        let now = store::to_ms(time::OffsetDateTime::now_utc());
+        let to_ms = match to {
+            Some(t) => store::to_ms(crate::metrics::parse_time("to", t)?),
+            None => now,
+        };
+        let from_ms = match from {
+            Some(f) => store::to_ms(crate::metrics::parse_time("from", f)?),
+            None => to_ms - 30 * 86_400_000,
+        };
+        if from_ms >= to_ms {
+            return Err("the range is empty or reversed: 'from' must be before 'to'".into());
+        }
+        let limit = max_span_days(grain);
+        if to_ms - from_ms > limit * 86_400_000 {
+            return Err(format!(
+                "the range is too wide for interval '{interval}': at most {limit} days"
+            ));
+        }
+        let value = match (dim, value) {
+            (Dim::All, _) => Some(analytics::rollup::ALL_VALUE.to_string()),
+            (_, v) => v.map(str::to_string),
+        };
+        Ok(Self {
+            metric,
+            grain,
+            dim,
+            value,
+            from_ms,
+            to_ms,
+        })
+    }
+
+    /// Runs the query over stored cells: its cost follows the number of
+    /// cells in the range, not the number of messages behind them.
+    pub async fn run(&self, store: &Store) -> Result<Vec<analytics::Series>, store::StoreError> {
+        let cell_grain = match self.grain {
+            analytics::SeriesGrain::Hour => Grain::Hour,
+            _ => Grain::Day,
+        };
+        // Weeks start on Monday: widen the load to whole weeks.
+        let from = match self.grain {
+            analytics::SeriesGrain::Week => analytics::metrics::week_start(self.from_ms),
+            _ => self.from_ms,
+        };
+        let idx = load_index(store, &[cell_grain], &[self.dim], from, self.to_ms).await?;
+        Ok(match &self.value {
+            Some(v) => vec![analytics::metrics::series(
+                &idx,
+                self.metric,
+                self.grain,
+                self.dim,
+                v,
+                from,
+                self.to_ms,
+            )],
+            None => analytics::metrics::breakdown(
+                &idx,
+                self.metric,
+                self.grain,
+                self.dim,
+                from,
+                self.to_ms,
+            ),
+        })
+    }
+}

@@ -298,3 +298,81 @@ async fn openapi_and_home_page(backend: &str) {
     app.stop().await;
 }
 on_both!(openapi, openapi_and_home_page);
+
+async fn metric_series_from_rollups(backend: &str) {
+    let Some(app) = spawn(backend, Settings::default()).await else {
+        return;
+    };
+    let batch = json!([
+        v(inbound(
+            "1",
+            "ann",
+            "2026-03-02T09:00:00Z",
+            "my parcel is late"
+        )),
+        v(outbound("2", "1", "2026-03-02T09:01:00Z")),
+        v(inbound("3", "bob", "2026-03-02T10:00:00Z", "charged twice")),
+        v(outbound("4", "3", "2026-03-02T10:10:00Z")),
+        v(inbound("6", "dan", "2026-03-02T11:00:00Z", "refund?")),
+        v(outbound("7", "6", "2026-03-02T11:02:00Z")),
+        v(inbound("5", "cat", "2026-03-03T10:00:00Z", "hello")),
+    ]);
+    let (s, r) = app.post("/api/v1/ingest", batch).await;
+    assert_eq!((s, r["accepted"].as_u64()), (200, Some(7)), "{r}");
+    let q = "/api/v1/metrics/series?metric=frt_median_s&interval=day&from=2026-03-01T00:00:00Z&to=2026-03-05T00:00:00Z";
+    let (s, series) = app.get(q).await;
+    assert_eq!(s, 200, "{series}");
+    let points = series[0]["points"].as_array().unwrap();
+    assert_eq!(points.len(), 2, "{series}");
+    let median = points[0]["value"].as_f64().unwrap();
+    assert!(
+        (median - 120.0).abs() / 120.0 < 0.02,
+        "sketch median of 60, 120 and 600 s: {median}"
+    );
+    assert_eq!(
+        points[1]["value"],
+        Value::Null,
+        "day 2 has no answered conversation"
+    );
+    let (s, by_channel) = app
+        .get("/api/v1/metrics/series?metric=conversations&dimension=channel&from=2026-03-01T00:00:00Z&to=2026-03-05T00:00:00Z")
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(by_channel[0]["value"], "x");
+    let total: f64 = by_channel[0]["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["value"].as_f64().unwrap())
+        .sum();
+    assert_eq!(total, 4.0);
+
+    for (query, needle) in [
+        ("metric=frt&interval=day", "unknown metric 'frt'"),
+        (
+            "metric=frt_median_s&interval=month",
+            "unknown interval 'month'",
+        ),
+        (
+            "metric=frt_median_s&dimension=planet",
+            "unknown dimension 'planet'",
+        ),
+        (
+            "metric=frt_median_s&interval=hour&from=2025-01-01T00:00:00Z&to=2026-01-01T00:00:00Z",
+            "too wide",
+        ),
+        (
+            "metric=frt_median_s&from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z",
+            "reversed",
+        ),
+    ] {
+        let (s, body) = app.get(&format!("/api/v1/metrics/series?{query}")).await;
+        assert_eq!(s, 400, "{query}: {body}");
+        assert!(
+            body["error"].as_str().unwrap().contains(needle),
+            "{query}: {body}"
+        );
+    }
+    app.stop().await;
+}
+on_both!(series, metric_series_from_rollups);
