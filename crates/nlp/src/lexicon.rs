@@ -30,7 +30,13 @@ pub(crate) struct WordInfo {
     pub valence: f32,
     pub booster: f32,
     pub flags: u16,
+    /// 1 + index into `Lexicon::cues` of the cue phrases starting with this word (0: none).
+    pub cue: u16,
 }
+
+/// Customer-care cue phrases starting with one word: the ids of the following words (longest
+/// first) and the valence.
+pub(crate) type CueList = Vec<(Vec<u32>, f32)>;
 
 /// Negation words (our list; contractions are also caught by the "n't" suffix).
 const NEGATORS: &[&str] = &[
@@ -612,7 +618,7 @@ pub(crate) struct Lexicon {
     long: FxHashMap<Box<str>, u32>,
     infos: Vec<WordInfo>,
     pub emoji: FxHashMap<char, f32>,
-    pub care_phrases: PhraseTable<f32>,
+    pub cues: Vec<CueList>,
 }
 
 /// Our own valences for frequent emoji whose names carry no lexicon word.
@@ -781,19 +787,26 @@ impl Lexicon {
             }
         }
 
-        let mut care_phrases = PhraseTable::default();
-        for (p, v) in CARE_PHRASES {
-            let pw = phrase_words(p, false);
-            if let Some(first) = pw.first() {
-                words.entry(first.clone()).or_default().flags |= PHRASE_START;
+        // every word of a cue phrase gets an entry, so that phrases match by id
+        let phrases: Vec<(Vec<Box<str>>, f32)> = CARE_PHRASES
+            .iter()
+            .map(|(p, v)| (phrase_words(p, false), *v))
+            .collect();
+        for (pw, _) in &phrases {
+            for (k, w) in pw.iter().enumerate() {
+                let e = words.entry(w.clone()).or_default();
+                if k == 0 {
+                    e.flags |= PHRASE_START;
+                }
             }
-            care_phrases.insert(pw, *v);
         }
         let mut short = FxHashMap::default();
         let mut long = FxHashMap::default();
         short.reserve(words.len());
         let mut infos = Vec::with_capacity(words.len());
-        for (w, info) in words {
+        let mut sorted: Vec<(Box<str>, WordInfo)> = words.into_iter().collect();
+        sorted.sort_by(|a, b| a.0.cmp(&b.0)); // deterministic ids
+        for (w, info) in sorted {
             let id = infos.len() as u32;
             match pack(&w) {
                 Some(k) => short.insert(k, id),
@@ -801,13 +814,53 @@ impl Lexicon {
             };
             infos.push(info);
         }
-        Lexicon {
+        let mut lex = Lexicon {
             short,
             long,
             infos,
             emoji,
-            care_phrases,
+            cues: Vec::new(),
+        };
+        for (pw, v) in phrases {
+            let ids: Option<Vec<u32>> = pw.iter().map(|w| lex.id(w)).collect();
+            let Some(ids) = ids else { continue };
+            let Some((&first, rest)) = ids.split_first() else {
+                continue;
+            };
+            let Some(info) = lex.infos.get_mut(first as usize) else {
+                continue;
+            };
+            if info.cue == 0 {
+                lex.cues.push(Vec::new());
+                info.cue = lex.cues.len() as u16;
+            }
+            if let Some(list) = lex.cues.get_mut(usize::from(info.cue) - 1) {
+                list.push((rest.to_vec(), v));
+                list.sort_by_key(|(r, _)| std::cmp::Reverse(r.len()));
+            }
         }
+        lex
+    }
+
+    /// The longest cue phrase starting at token `i`: (number of tokens, valence).
+    #[inline]
+    pub(crate) fn cue_at(&self, t: &Tokens, i: usize) -> Option<(usize, f32)> {
+        let tok = t.toks.get(i)?;
+        let cue = t.info(tok, self)?.cue;
+        if cue == 0 {
+            return None;
+        }
+        let list = self.cues.get(usize::from(cue) - 1)?;
+        'outer: for (rest, v) in list {
+            for (off, id) in rest.iter().enumerate() {
+                match t.toks.get(i + 1 + off) {
+                    Some(k) if k.info == *id && k.is_wordlike() => {}
+                    _ => continue 'outer,
+                }
+            }
+            return Some((rest.len() + 1, *v));
+        }
+        None
     }
 
     #[inline]

@@ -13,8 +13,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::lexicon::{
-    B_INCR, CONTRAST, EXPECT, HAS_VALENCE, LEAST, Lexicon, N_SCALAR, NEGATOR, PHRASE_START,
-    PhraseTable, TIME_UNIT, WordInfo,
+    B_INCR, CONTRAST, EXPECT, HAS_VALENCE, LEAST, Lexicon, N_SCALAR, NEGATOR, PhraseTable,
+    TIME_UNIT, WordInfo,
 };
 use crate::token::{F_BOUNDARY, F_CAPS, F_ELONG, Kind, Tokens};
 
@@ -173,13 +173,7 @@ pub(crate) fn score(
     let mut i = 0;
     while i < n {
         if state[i] == FREE {
-            let starts_phrase = t
-                .info(&t.toks[i], lex)
-                .is_some_and(|w| w.flags & PHRASE_START != 0);
-            if let Some((len, v)) = starts_phrase
-                .then(|| lex.care_phrases.match_at(t, i, false))
-                .flatten()
-            {
+            if let Some((len, v)) = lex.cue_at(t, i) {
                 if state[i..i + len].iter().all(|x| *x == FREE) {
                     vals[i] = v;
                     state[i] = CUE_START;

@@ -105,11 +105,6 @@ fn is_apostrophe(c: char) -> bool {
     c == '\'' || c == '\u{2019}' || c == '\u{2018}'
 }
 
-#[inline]
-fn is_space_byte(c: u8) -> bool {
-    matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
-}
-
 /// ASCII byte classes for the word loop (low two bits) and per-byte facts (the other bits).
 const WORD: u8 = 1;
 const JOIN: u8 = 2;
@@ -118,8 +113,12 @@ const UPPER: u8 = 4;
 const LOWER: u8 = 8;
 /// Not a digit, '.' or ',' (a word with such a byte is not a number).
 const NOT_NUM: u8 = 16;
-const CLASS: [u8; 128] = {
-    let mut t = [0u8; 128];
+/// ASCII whitespace.
+const SPACE: u8 = 32;
+/// A byte of a multi-byte UTF-8 character.
+const HIGH: u8 = 64;
+const CLASS: [u8; 256] = {
+    let mut t = [HIGH | NOT_NUM; 256];
     let mut c = 0;
     while c < 128 {
         let b = c as u8;
@@ -137,6 +136,9 @@ const CLASS: [u8; 128] = {
         }
         if !(b.is_ascii_digit() || b == b'.' || b == b',') {
             f |= NOT_NUM;
+        }
+        if matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
+            f |= SPACE;
         }
         t[c] = f;
         c += 1;
@@ -227,12 +229,12 @@ impl Tokens {
         let n = b.len();
         let mut i = 0;
         while i < n {
-            if b[i] < 128 {
-                if is_space_byte(b[i]) {
-                    i += 1;
-                    continue;
-                }
-            } else {
+            let f = CLASS[b[i] as usize];
+            if f & SPACE != 0 {
+                i += 1;
+                continue;
+            }
+            if f & HIGH != 0 {
                 let (c, l) = char_at(text, i);
                 if c.is_whitespace() {
                     i += l;
@@ -241,19 +243,19 @@ impl Tokens {
             }
             let start = i;
             while i < n {
-                let c = b[i];
-                if c < 128 {
-                    if is_space_byte(c) {
-                        break;
-                    }
+                let f = CLASS[b[i] as usize];
+                if f & (SPACE | HIGH) == 0 {
                     i += 1;
-                } else {
-                    let (c, l) = char_at(text, i);
-                    if c.is_whitespace() {
-                        break;
-                    }
-                    i += l;
+                    continue;
                 }
+                if f & SPACE != 0 {
+                    break;
+                }
+                let (c, l) = char_at(text, i);
+                if c.is_whitespace() {
+                    break;
+                }
+                i += l;
             }
             self.chunk(text, start, i, lex);
         }
@@ -539,37 +541,38 @@ impl Tokens {
         let b = chunk.as_bytes();
         let n = b.len();
         let first = *b.get(i)?;
-        if first >= 128 || CLASS[first as usize] & KIND_MASK != WORD {
+        if CLASS[first as usize] & KIND_MASK != WORD {
             return None;
         }
         let mut key = [0u8; 16];
-        let (mut upper, mut lower, mut any) = (0u32, 0u32, 0u8);
-        let mut elong = false;
+        let mut upper = 0u32;
+        let mut any = 0u8;
+        let mut repeat = false;
         let (mut p1, mut p2) = (0u8, 0u8);
         let mut j = i;
         while j < n {
             let d = b[j];
-            if d >= 128 {
-                return None;
-            }
             let f = CLASS[d as usize];
             if f & KIND_MASK != WORD {
+                if f & HIGH != 0 {
+                    return None;
+                }
                 if f & KIND_MASK != JOIN {
                     break;
                 }
                 let e = *b.get(j + 1).unwrap_or(&b' ');
-                if e >= 128 {
+                let fe = CLASS[e as usize];
+                if fe & HIGH != 0 {
                     return None;
                 }
                 let digits = p1.is_ascii_digit() && e.is_ascii_digit();
-                if CLASS[e as usize] & KIND_MASK != WORD || ((d == b'.' || d == b',') && !digits) {
+                if fe & KIND_MASK != WORD || ((d == b'.' || d == b',') && !digits) {
                     break;
                 }
             }
             upper += u32::from((f & UPPER) >> 2);
-            lower += u32::from((f & LOWER) >> 3);
             any |= f;
-            elong |= d == p1 && d == p2 && f & (UPPER | LOWER) != 0;
+            repeat |= (d == p1) & (d == p2);
             p2 = p1;
             p1 = d;
             if let Some(k) = key.get_mut(j - i) {
@@ -577,7 +580,14 @@ impl Tokens {
             }
             j += 1;
         }
+        let lower = u32::from(any & LOWER != 0);
         let other = any & NOT_NUM != 0;
+        // a letter repeated three times ("sooo"); repeated digits or joiners are not elongation
+        let elong = repeat
+            && b.get(i..j).is_some_and(|w| {
+                w.windows(3)
+                    .any(|x| x[0] == x[1] && x[1] == x[2] && x[0].is_ascii_alphabetic())
+            });
         let word = chunk.get(i..j)?;
         if elong || word.len() > 15 {
             // rare: let the general path collapse the repeats and look it up
