@@ -257,6 +257,11 @@ pub(crate) fn score(
             if info.is_some_and(|x| x.flags & CONTRAST != 0) {
                 break;
             }
+            // an earlier sentiment word closes the scope: in "aren't good at dirty talk" the
+            // negation flips "good", not "dirty"
+            if vals[j] != 0.0 {
+                break;
+            }
             if state[j] == RULE {
                 continue;
             }

@@ -39,6 +39,9 @@ fn negation_flips() {
     assert!(score("not bad at all") > 0.0);
     // negation does not cross a sentence boundary
     assert!(score("No. I am happy") > 0.0);
+    // ...nor a sentiment word: only "good" is negated here, "dirty" stays negative
+    assert!(score("you aren't good at dirty talk") < 0.0);
+    assert!(score("I don't care") < 0.0);
 }
 
 #[test]
