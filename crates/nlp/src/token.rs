@@ -164,18 +164,29 @@ fn punct_flags(run: &str) -> (u8, u16, u16) {
     let mut flags = 0u8;
     let mut excl = 0u16;
     let mut q = 0u16;
-    for c in run.chars() {
+    if !run.is_ascii()
+        && run.chars().any(|c| {
+            matches!(
+                c,
+                '\u{2026}' | '\u{3002}' | '\u{ff01}' | '\u{ff1f}' | '\u{00a1}' | '\u{00bf}'
+            )
+        })
+    {
+        // ellipsis, ideographic full stop, full-width '!' / '?', inverted '!' / '?'
+        flags |= F_BOUNDARY;
+    }
+    for &c in run.as_bytes() {
         match c {
-            '!' => {
+            b'!' => {
                 excl = excl.saturating_add(1);
                 flags |= F_BOUNDARY;
             }
-            '?' => {
+            b'?' => {
                 q = q.saturating_add(1);
                 flags |= F_BOUNDARY;
             }
-            '.' | ';' | ':' | '\u{2026}' => flags |= F_BOUNDARY,
-            ',' => flags |= F_COMMA,
+            b'.' | b';' | b':' => flags |= F_BOUNDARY,
+            b',' => flags |= F_COMMA,
             _ => {}
         }
     }
@@ -280,8 +291,10 @@ impl Tokens {
 
     fn push_lower(&mut self, s: &str) {
         if s.is_ascii() {
-            for b in s.bytes() {
-                self.norm.push(b.to_ascii_lowercase() as char);
+            let ns = self.norm.len();
+            self.norm.push_str(s);
+            if let Some(tail) = self.norm.get_mut(ns..) {
+                tail.make_ascii_lowercase();
             }
         } else {
             for c in s.chars() {
@@ -310,7 +323,9 @@ impl Tokens {
         let b = chunk.as_bytes();
         let starts_ci =
             |p: &str| b.len() >= p.len() && b[..p.len()].eq_ignore_ascii_case(p.as_bytes());
-        if starts_ci("http://") || starts_ci("https://") || starts_ci("www.") {
+        if matches!(b.first(), Some(b'h' | b'H' | b'w' | b'W'))
+            && (starts_ci("http://") || starts_ci("https://") || starts_ci("www."))
+        {
             let n = self.norm.len();
             self.norm.push_str("<url>");
             self.push(Kind::Url, start, end, n, 0);
