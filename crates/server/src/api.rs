@@ -43,6 +43,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(merge_customers))
         .routes(routes!(metrics))
         .routes(routes!(metric_series))
+        .routes(routes!(list_insights))
+        .routes(routes!(insight_digest))
+        .routes(routes!(get_insight))
+        .routes(routes!(set_insight_status))
         .routes(routes!(events))
         .routes(routes!(health))
         .routes(routes!(correct_sentiment))
@@ -680,4 +684,148 @@ async fn metric_series(
     )
     .map_err(bad)?;
     Ok(Json(query.run(state.store()).await?))
+}
+
+fn insight_status(s: &str) -> Result<analytics::insight::InsightStatus, ApiError> {
+    use analytics::insight::InsightStatus::*;
+    [New, Acknowledged, Actioned, Dismissed]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+        .ok_or_else(|| {
+            bad(format!(
+                "unknown insight status '{s}' (expected new, acknowledged, actioned or dismissed)"
+            ))
+        })
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct InsightQuery {
+    /// new, acknowledged, actioned or dismissed
+    status: Option<String>,
+    owner_team: Option<String>,
+    /// spike, slow_bleed, masked_resolution, csat_masking, coverage_gap, recurring_phrase, repeat_trend, escalation_trend
+    kind: Option<String>,
+    /// 1..=1000, default 100
+    limit: Option<i64>,
+}
+
+/// Insights raised by the detectors, most severe first, with evidence,
+/// probable causes, owner team and status history.
+#[utoipa::path(get, path = "/api/v1/insights", params(InsightQuery), tag = "insights",
+    responses((status = 200, body = Vec<Object>), (status = 400, body = ErrorBody)))]
+async fn list_insights(
+    State(state): State<AppState>,
+    Query(q): Query<InsightQuery>,
+) -> Result<Json<Vec<store::InsightRow>>, ApiError> {
+    if let Some(s) = &q.status {
+        insight_status(s)?;
+    }
+    if let Some(k) = &q.kind
+        && !analytics::detect::DetectionKind::ALL
+            .iter()
+            .any(|x| x.as_str() == k)
+    {
+        return Err(bad(format!("unknown insight kind '{k}'")));
+    }
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(bad("parameter 'limit' must be between 1 and 1000"));
+    }
+    let f = store::InsightFilter {
+        status: q.status,
+        owner_team: q.owner_team,
+        kind: q.kind,
+        limit,
+    };
+    Ok(Json(state.store().list_insights(&f).await?))
+}
+
+/// One insight.
+#[utoipa::path(get, path = "/api/v1/insights/{id}", tag = "insights",
+    params(("id" = String, Path, description = "insight id")),
+    responses((status = 200, body = Object), (status = 404, body = ErrorBody)))]
+async fn get_insight(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<store::InsightRow>, ApiError> {
+    state
+        .store()
+        .get_insight(&id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("insight {id}")))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InsightStatusBody {
+    /// acknowledged, actioned or dismissed
+    pub status: String,
+    pub actor: String,
+    pub note: Option<String>,
+}
+
+/// Moves an insight along new → acknowledged → actioned | dismissed; the
+/// change is kept with its actor and note. 409 for a transition that is not allowed.
+#[utoipa::path(post, path = "/api/v1/insights/{id}/status", request_body = InsightStatusBody, tag = "insights",
+    params(("id" = String, Path, description = "insight id")),
+    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn set_insight_status(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<InsightStatusBody>, JsonRejection>,
+) -> Result<Json<store::InsightRow>, ApiError> {
+    let Json(b) = body.map_err(json_error)?;
+    need("actor", &b.actor)?;
+    let to = insight_status(&b.status)?;
+    state
+        .store()
+        .set_insight_status(&id, to.as_str(), &b.actor, b.note.as_deref(), |from| {
+            let from = insight_status(from)
+                .map_err(|_| ApiError::Conflict(format!("stored status '{from}' is unknown")))?;
+            analytics::insight::transition(from, to)
+                .map(|_| ())
+                .map_err(|e| ApiError::Conflict(e.to_string()))
+        })
+        .await??;
+    state
+        .store()
+        .get_insight(&id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("insight {id}")))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct DigestQuery {
+    /// Only this owner team
+    team: Option<String>,
+    /// End of the week (RFC 3339, exclusive); default now
+    week_end: Option<String>,
+    /// An open insight untouched this many days is listed as untouched (default 7)
+    stale_days: Option<f64>,
+}
+
+/// The weekly digest per owner team: what is open, what was actioned this
+/// week, and what sat untouched.
+#[utoipa::path(get, path = "/api/v1/insights/digest", params(DigestQuery), tag = "insights",
+    responses((status = 200, body = Vec<Object>), (status = 400, body = ErrorBody)))]
+async fn insight_digest(
+    State(state): State<AppState>,
+    Query(q): Query<DigestQuery>,
+) -> Result<Json<Vec<analytics::insight::TeamDigest>>, ApiError> {
+    let week_end = match &q.week_end {
+        Some(v) => store::to_ms(crate::metrics::parse_time("week_end", v).map_err(bad)?),
+        None => store::to_ms(OffsetDateTime::now_utc()),
+    };
+    let digests = crate::insights::digest(
+        state.store(),
+        week_end,
+        q.stale_days.unwrap_or(7.0),
+        q.team.as_deref(),
+    )
+    .await?;
+    Ok(Json(digests))
 }

@@ -28,13 +28,34 @@ pub struct Settings {
 }
 
 /// How metrics are attributed: agents to teams, queues to business hours.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AnalyticsSettings {
     /// Agent (first responder, e.g. `agent:maria`) → team.
     pub agent_team: std::collections::HashMap<String, String>,
     /// Business-hours calendars per queue (default: open around the clock).
     pub business_hours: analytics::BusinessCalendars,
+    /// Detector parameters (false-alarm budget, windows, owner teams by topic).
+    pub detect: analytics::detect::DetectConfig,
+    /// How often `serve` runs detection over recent data (0 = never).
+    pub detect_every_secs: u64,
+    /// How far back each background detection run looks for findings.
+    pub detect_window_days: i64,
+    /// Receivers of signed webhooks (insight.raised).
+    pub webhooks: Vec<crate::webhooks::WebhookTarget>,
+}
+
+impl Default for AnalyticsSettings {
+    fn default() -> Self {
+        Self {
+            agent_team: Default::default(),
+            business_hours: Default::default(),
+            detect: Default::default(),
+            detect_every_secs: 300,
+            detect_window_days: 14,
+            webhooks: Vec::new(),
+        }
+    }
 }
 
 impl Settings {

@@ -3,11 +3,14 @@
 
 pub mod api;
 pub mod config;
+pub mod detection;
 pub mod error;
+pub mod insights;
 pub mod metrics;
 pub mod pipeline;
 pub mod rollups;
 pub mod web;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -56,10 +59,69 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         pipeline: Arc::new(pipeline),
         settings: Arc::new(settings),
     };
-    axum::serve(listener, app(state))
+    let workers = spawn_workers(state.clone());
+    let served = axum::serve(listener, app(state))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
-        .await?;
+        .await;
+    for w in workers {
+        w.abort();
+    }
+    served?;
     Ok(())
+}
+
+/// Background work of a serving node: detection over recent data every
+/// `analytics.detect_every_secs`, and webhook delivery from the outbox.
+pub fn spawn_workers(state: AppState) -> Vec<tokio::task::JoinHandle<()>> {
+    let mut handles = Vec::new();
+    let every = state.settings.analytics.detect_every_secs;
+    if every > 0 {
+        let st = state.clone();
+        handles.push(tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(every));
+            loop {
+                tick.tick().await;
+                let now = store::to_ms(time::OffsetDateTime::now_utc());
+                let from = now - st.settings.analytics.detect_window_days.max(1) * 86_400_000;
+                let enrichers = st.pipeline.enrichers();
+                match detection::run(
+                    st.store(),
+                    &enrichers.default,
+                    &st.settings.analytics.detect,
+                    from,
+                    now,
+                    "system:detector",
+                )
+                .await
+                {
+                    Ok(r) => tracing::info!(
+                        incidents = r.incidents.len(),
+                        raised = r.raised.len(),
+                        secs = r.secs,
+                        "detection ran"
+                    ),
+                    Err(e) => tracing::error!(error = %e, "detection failed"),
+                }
+            }
+        }));
+    }
+    if !state.settings.analytics.webhooks.is_empty() {
+        let st = state;
+        handles.push(tokio::spawn(async move {
+            let client = webhooks::client();
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+            loop {
+                tick.tick().await;
+                if let Err(e) =
+                    webhooks::deliver_due(st.store(), &client, &st.settings.analytics.webhooks)
+                        .await
+                {
+                    tracing::error!(error = %e, "webhook delivery failed");
+                }
+            }
+        }));
+    }
+    handles
 }

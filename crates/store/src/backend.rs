@@ -560,6 +560,307 @@ macro_rules! shared_methods {
                     .collect()
             }
 
+            /// Stores findings; returns the ids of the insights newly raised
+            /// (each with its history entry, audit event and webhook).
+            pub async fn upsert_insights(&self, found: &[NewInsight], actor: &str) -> Result<Vec<String>> {
+                let mut tx = self.begin_write().await?;
+                let now = to_ms(time::OffsetDateTime::now_utc());
+                let mut raised = Vec::new();
+                let mut events = Vec::new();
+                for f in found {
+                    let existing = sqlx::query("SELECT id FROM insights WHERE fingerprint = $1")
+                        .bind(f.fingerprint.as_str())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    if let Some(row) = existing {
+                        let id: String = row.try_get("id")?;
+                        sqlx::query(
+                            "UPDATE insights SET severity = $1, window_end_ms = $2, detail = $3, title = $4, updated_ms = $5 WHERE id = $6",
+                        )
+                        .bind(f.severity)
+                        .bind(f.window_end_ms)
+                        .bind(f.detail.to_string())
+                        .bind(f.title.as_str())
+                        .bind(now)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                        continue;
+                    }
+                    let id = Uuid::now_v7().to_string();
+                    sqlx::query(
+                        "INSERT INTO insights (id, fingerprint, kind, title, owner_team, severity, status, scope, window_start_ms, \
+                         window_end_ms, detected_ms, created_ms, updated_ms, detail) \
+                         VALUES ($1, $2, $3, $4, $5, $6, 'new', $7, $8, $9, $10, $11, $11, $12)",
+                    )
+                    .bind(id.as_str())
+                    .bind(f.fingerprint.as_str())
+                    .bind(f.kind.as_str())
+                    .bind(f.title.as_str())
+                    .bind(f.owner_team.as_str())
+                    .bind(f.severity)
+                    .bind(f.scope.to_string())
+                    .bind(f.window_start_ms)
+                    .bind(f.window_end_ms)
+                    .bind(f.detected_ms)
+                    .bind(now)
+                    .bind(f.detail.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query(
+                        "INSERT INTO insight_history (insight_id, seq, at_ms, actor, from_status, to_status, note) VALUES ($1, 1, $2, $3, NULL, 'new', NULL)",
+                    )
+                    .bind(id.as_str())
+                    .bind(now)
+                    .bind(actor)
+                    .execute(&mut *tx)
+                    .await?;
+                    let payload = serde_json::json!({
+                        "type": "insight.raised",
+                        "insight": {
+                            "id": id, "kind": f.kind, "title": f.title, "owner_team": f.owner_team,
+                            "severity": f.severity, "scope": f.scope,
+                            "window_start": from_ms(f.window_start_ms).format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+                            "window_end": from_ms(f.window_end_ms).format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+                            "detail": f.detail,
+                        }
+                    });
+                    sqlx::query(
+                        "INSERT INTO webhook_outbox (id, event_type, payload, created_ms, attempts, next_attempt_ms) VALUES ($1, 'insight.raised', $2, $3, 0, $3)",
+                    )
+                    .bind(format!("msg_{}", Uuid::now_v7().simple()))
+                    .bind(payload.to_string())
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                    events.push(NewEvent::new(
+                        from_ms(now),
+                        actor,
+                        "insight.raised",
+                        "insight",
+                        &id,
+                        serde_json::json!({ "kind": f.kind, "title": f.title, "owner_team": f.owner_team, "severity": f.severity }),
+                    ));
+                    raised.push(id);
+                }
+                Self::append_events(&mut tx, &events).await?;
+                tx.commit().await?;
+                Ok(raised)
+            }
+
+            fn insight_from_row(r: &<$DB as sqlx::Database>::Row) -> Result<InsightRow> {
+                let json = |c: &str| -> Result<serde_json::Value> {
+                    serde_json::from_str(r.try_get::<&str, _>(c)?).map_err(|e| corrupt("insight", e))
+                };
+                Ok(InsightRow {
+                    id: r.try_get("id")?,
+                    kind: r.try_get("kind")?,
+                    title: r.try_get("title")?,
+                    owner_team: r.try_get("owner_team")?,
+                    severity: r.try_get("severity")?,
+                    status: r.try_get("status")?,
+                    scope: json("scope")?,
+                    window_start: from_ms(r.try_get("window_start_ms")?),
+                    window_end: from_ms(r.try_get("window_end_ms")?),
+                    detected_at: from_ms(r.try_get("detected_ms")?),
+                    created_at: from_ms(r.try_get("created_ms")?),
+                    updated_at: from_ms(r.try_get("updated_ms")?),
+                    detail: json("detail")?,
+                    history: Vec::new(),
+                })
+            }
+
+            async fn insight_history(&self, id: &str) -> Result<Vec<InsightHistoryRow>> {
+                let rows = sqlx::query(
+                    "SELECT at_ms, actor, from_status, to_status, note FROM insight_history WHERE insight_id = $1 ORDER BY seq",
+                )
+                .bind(id)
+                .fetch_all(&self.read)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(InsightHistoryRow {
+                            at: from_ms(r.try_get("at_ms")?),
+                            actor: r.try_get("actor")?,
+                            from_status: r.try_get("from_status")?,
+                            to_status: r.try_get("to_status")?,
+                            note: r.try_get("note")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            const INSIGHT_COLS: &'static str = "id, kind, title, owner_team, severity, status, scope, window_start_ms, window_end_ms, \
+                detected_ms, created_ms, updated_ms, detail";
+
+            pub async fn list_insights(&self, f: &InsightFilter) -> Result<Vec<InsightRow>> {
+                let mut qb = QueryBuilder::<$DB>::new(format!("SELECT {} FROM insights WHERE 1 = 1", Self::INSIGHT_COLS));
+                if let Some(s) = &f.status {
+                    qb.push(" AND status = ").push_bind(s.clone());
+                }
+                if let Some(t) = &f.owner_team {
+                    qb.push(" AND owner_team = ").push_bind(t.clone());
+                }
+                if let Some(k) = &f.kind {
+                    qb.push(" AND kind = ").push_bind(k.clone());
+                }
+                qb.push(" ORDER BY severity DESC, created_ms DESC LIMIT ").push_bind(f.limit.clamp(1, 1000));
+                let rows = qb.build().fetch_all(&self.read).await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in &rows {
+                    let mut ins = Self::insight_from_row(r)?;
+                    ins.history = self.insight_history(&ins.id).await?;
+                    out.push(ins);
+                }
+                Ok(out)
+            }
+
+            pub async fn get_insight(&self, id: &str) -> Result<Option<InsightRow>> {
+                let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {} FROM insights WHERE id = $1", Self::INSIGHT_COLS)))
+                    .bind(id)
+                    .fetch_optional(&self.read)
+                    .await?;
+                match row {
+                    None => Ok(None),
+                    Some(r) => {
+                        let mut ins = Self::insight_from_row(&r)?;
+                        ins.history = self.insight_history(&ins.id).await?;
+                        Ok(Some(ins))
+                    }
+                }
+            }
+
+            /// Moves an insight to a new status if `check(from, to)` allows it;
+            /// keeps the change in its history and the audit log.
+            pub async fn set_insight_status<E>(
+                &self,
+                id: &str,
+                to: &str,
+                actor: &str,
+                note: Option<&str>,
+                check: impl FnOnce(&str) -> std::result::Result<(), E>,
+            ) -> Result<std::result::Result<(), E>> {
+                let mut tx = self.begin_write().await?;
+                let row = sqlx::query("SELECT status FROM insights WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or_else(|| StoreError::NotFound(format!("insight {id}")))?;
+                let from: String = row.try_get("status")?;
+                if let Err(e) = check(&from) {
+                    return Ok(Err(e));
+                }
+                let now = to_ms(time::OffsetDateTime::now_utc());
+                let seq: i64 = sqlx::query("SELECT COALESCE(MAX(seq), 0) AS s FROM insight_history WHERE insight_id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get("s")?;
+                sqlx::query("UPDATE insights SET status = $1, updated_ms = $2 WHERE id = $3")
+                    .bind(to)
+                    .bind(now)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO insight_history (insight_id, seq, at_ms, actor, from_status, to_status, note) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(id)
+                .bind(seq + 1)
+                .bind(now)
+                .bind(actor)
+                .bind(from.as_str())
+                .bind(to)
+                .bind(note)
+                .execute(&mut *tx)
+                .await?;
+                let ev = NewEvent::new(
+                    from_ms(now),
+                    actor,
+                    "insight.status_changed",
+                    "insight",
+                    id,
+                    serde_json::json!({ "from": from, "to": to, "note": note }),
+                );
+                Self::append_events(&mut tx, &[ev]).await?;
+                tx.commit().await?;
+                Ok(Ok(()))
+            }
+
+            /// Webhooks due for (re)delivery.
+            pub async fn due_webhooks(&self, now_ms: i64, limit: i64) -> Result<Vec<OutboxRow>> {
+                let rows = sqlx::query(
+                    "SELECT id, event_type, payload, created_ms, attempts FROM webhook_outbox \
+                     WHERE delivered_ms IS NULL AND next_attempt_ms <= $1 ORDER BY created_ms LIMIT $2",
+                )
+                .bind(now_ms)
+                .bind(limit)
+                .fetch_all(&self.read)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(OutboxRow {
+                            id: r.try_get("id")?,
+                            event_type: r.try_get("event_type")?,
+                            payload: r.try_get("payload")?,
+                            created_ms: r.try_get("created_ms")?,
+                            attempts: r.try_get("attempts")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            /// Records a delivery attempt: delivered, or failed with the next try time.
+            pub async fn webhook_attempted(&self, id: &str, delivered_ms: Option<i64>, next_attempt_ms: i64, error: Option<&str>) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query(
+                    "UPDATE webhook_outbox SET attempts = attempts + 1, delivered_ms = $1, next_attempt_ms = $2, last_error = $3 WHERE id = $4",
+                )
+                .bind(delivered_ms)
+                .bind(next_attempt_ms)
+                .bind(error)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            /// Change-log entries in `[from_ms, to_ms)`.
+            pub async fn changes(&self, start_ms: i64, end_ms: i64) -> Result<Vec<domain::record::ChangeEntry>> {
+                let rows = sqlx::query("SELECT id, kind, title, owner_team, at_ms FROM changes WHERE at_ms >= $1 AND at_ms < $2 ORDER BY at_ms")
+                    .bind(start_ms)
+                    .bind(end_ms)
+                    .fetch_all(&self.read)
+                    .await?;
+                rows.iter()
+                    .map(|r| {
+                        let kind: domain::record::ChangeKind = serde_json::from_value(serde_json::Value::String(r.try_get("kind")?))
+                            .map_err(|e| corrupt("change kind", e))?;
+                        Ok(domain::record::ChangeEntry {
+                            id: r.try_get("id")?,
+                            kind,
+                            title: r.try_get("title")?,
+                            owner_team: r.try_get("owner_team")?,
+                            at: from_ms(r.try_get("at_ms")?),
+                        })
+                    })
+                    .collect()
+            }
+
+            /// Unprompted feedback and survey comments in `[from_ms, to_ms)`.
+            pub async fn comments(&self, start_ms: i64, end_ms: i64) -> Result<Vec<(i64, String)>> {
+                let rows = sqlx::query(
+                    "SELECT at_ms, body FROM feedback WHERE at_ms >= $1 AND at_ms < $2 \
+                     UNION ALL SELECT at_ms, comment AS body FROM surveys WHERE comment IS NOT NULL AND at_ms >= $1 AND at_ms < $2",
+                )
+                .bind(start_ms)
+                .bind(end_ms)
+                .fetch_all(&self.read)
+                .await?;
+                rows.iter().map(|r| Ok((r.try_get("at_ms")?, r.try_get("body")?))).collect()
+            }
+
             /// Replaces every rollup cell with `cells` in one transaction.
             pub async fn replace_cells(&self, cells: &[(analytics::rollup::CellKey, analytics::Cell)], actor: &str) -> Result<()> {
                 let mut tx = self.begin_write().await?;

@@ -285,6 +285,58 @@ impl Store {
         dispatch!(self, s => s.surveys_page(after, limit).await)
     }
 
+    /// Stores findings; returns the ids of newly raised insights.
+    pub async fn upsert_insights(&self, found: &[NewInsight], actor: &str) -> Result<Vec<String>> {
+        dispatch!(self, s => s.upsert_insights(found, actor).await)
+    }
+
+    pub async fn list_insights(&self, f: &InsightFilter) -> Result<Vec<InsightRow>> {
+        dispatch!(self, s => s.list_insights(f).await)
+    }
+
+    pub async fn get_insight(&self, id: &str) -> Result<Option<InsightRow>> {
+        dispatch!(self, s => s.get_insight(id).await)
+    }
+
+    /// Moves an insight to `to` when `check(current status)` allows it (audited).
+    pub async fn set_insight_status<E>(
+        &self,
+        id: &str,
+        to: &str,
+        actor: &str,
+        note: Option<&str>,
+        check: impl FnOnce(&str) -> std::result::Result<(), E>,
+    ) -> Result<std::result::Result<(), E>> {
+        dispatch!(self, s => s.set_insight_status(id, to, actor, note, check).await)
+    }
+
+    pub async fn due_webhooks(&self, now_ms: i64, limit: i64) -> Result<Vec<OutboxRow>> {
+        dispatch!(self, s => s.due_webhooks(now_ms, limit).await)
+    }
+
+    pub async fn webhook_attempted(
+        &self,
+        id: &str,
+        delivered_ms: Option<i64>,
+        next_attempt_ms: i64,
+        error: Option<&str>,
+    ) -> Result<()> {
+        dispatch!(self, s => s.webhook_attempted(id, delivered_ms, next_attempt_ms, error).await)
+    }
+
+    pub async fn changes(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<domain::record::ChangeEntry>> {
+        dispatch!(self, s => s.changes(from_ms, to_ms).await)
+    }
+
+    /// Feedback texts and survey comments, with their times.
+    pub async fn comments(&self, from_ms: i64, to_ms: i64) -> Result<Vec<(i64, String)>> {
+        dispatch!(self, s => s.comments(from_ms, to_ms).await)
+    }
+
     /// Replaces every rollup cell (a rebuild), audited.
     pub async fn replace_cells(
         &self,

@@ -194,3 +194,71 @@ pub struct InboundSignal {
     /// The queue of its conversation.
     pub queue: String,
 }
+
+/// A finding to store: inserted when its fingerprint is new, otherwise its
+/// evidence and window are refreshed (its status is left alone).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewInsight {
+    pub fingerprint: String,
+    pub kind: String,
+    pub title: String,
+    pub owner_team: String,
+    pub severity: f64,
+    pub scope: serde_json::Value,
+    pub window_start_ms: i64,
+    pub window_end_ms: i64,
+    pub detected_ms: i64,
+    /// The incident with its detections, evidence and probable causes.
+    pub detail: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InsightHistoryRow {
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub actor: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InsightRow {
+    pub id: String,
+    pub kind: String,
+    pub title: String,
+    pub owner_team: String,
+    pub severity: f64,
+    pub status: String,
+    pub scope: serde_json::Value,
+    #[serde(with = "time::serde::rfc3339")]
+    pub window_start: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub window_end: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub detected_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    pub detail: serde_json::Value,
+    pub history: Vec<InsightHistoryRow>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct InsightFilter {
+    pub status: Option<String>,
+    pub owner_team: Option<String>,
+    pub kind: Option<String>,
+    pub limit: i64,
+}
+
+/// A webhook waiting for delivery.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OutboxRow {
+    pub id: String,
+    pub event_type: String,
+    pub payload: String,
+    pub created_ms: i64,
+    pub attempts: i64,
+}

@@ -2,6 +2,7 @@
 //! on a fresh SQLite file and on a fresh PostgreSQL database.
 
 mod api;
+mod detection;
 mod nlp;
 mod pipeline;
 mod rollups;

@@ -1,0 +1,247 @@
+//! Detection end to end: a volume spike injected into a month of steady
+//! traffic is found, stored as an insight once, moved through its workflow,
+//! digested, and announced by a signed webhook.
+
+use crate::on_both;
+use crate::support::*;
+use analytics::detect::DetectionKind;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use server::Settings;
+use std::sync::{Arc, Mutex};
+
+const DAY: i64 = 86_400;
+
+fn at(secs: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(secs)
+        .unwrap()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap()
+}
+
+/// 30 days of steady traffic (a few customer messages an hour, answered),
+/// then a burst about lost parcels from many customers over two hours.
+fn history(start: i64) -> (Vec<String>, i64, i64) {
+    let mut lines = Vec::new();
+    let texts = [
+        "my invoice looks wrong",
+        "how do I reset my password",
+        "thanks for the quick help",
+        "where is my parcel",
+    ];
+    let mut n = 0;
+    for h in 0..30 * 24 {
+        let per_hour = 3 + (h % 3);
+        for k in 0..per_hour {
+            n += 1;
+            let t = start + h * 3600 + k * 600;
+            let id = format!("m{n}");
+            lines.push(inbound(
+                &id,
+                &format!("u{}", n % 400),
+                &at(t),
+                texts[(n % 4) as usize],
+            ));
+            lines.push(outbound(&format!("r{n}"), &id, &at(t + 300)));
+        }
+    }
+    let spike_start = start + 30 * DAY + 10 * 3600;
+    for k in 0..160 {
+        n += 1;
+        let t = spike_start + k * 45;
+        lines.push(inbound(
+            &format!("m{n}"),
+            &format!("burst{k}"),
+            &at(t),
+            "my parcel never arrived, where is my parcel?",
+        ));
+    }
+    (lines, spike_start, spike_start + 2 * 3600)
+}
+
+#[derive(Clone, Default)]
+struct Received(Arc<Mutex<Vec<(HeaderMap, String)>>>);
+
+async fn receiver(
+    State(r): State<Received>,
+    headers: HeaderMap,
+    body: String,
+) -> axum::http::StatusCode {
+    r.0.lock().unwrap().push((headers, body));
+    axum::http::StatusCode::NO_CONTENT
+}
+
+async fn spike_to_insight_to_webhook(backend: &str) {
+    let Some(e) = env(backend, Settings::default()).await else {
+        return;
+    };
+    let start = 1_772_323_200; // 2026-03-01T00:00:00Z
+    let (lines, spike_start, spike_end) = history(start);
+    for chunk in lines.chunks(2000) {
+        let r = e.pipeline.ingest(items(chunk)).await.unwrap();
+        assert_eq!(r.rejected, 0, "{:?}", r.errors.first());
+    }
+    let cfg = analytics::detect::DetectConfig::default();
+    let enrichers = e.pipeline.enrichers();
+    let from = (start + 28 * DAY) * 1000;
+    let as_of = (spike_end + 3600) * 1000;
+    let run = server::detection::run(e.store(), &enrichers.default, &cfg, from, as_of, "test")
+        .await
+        .unwrap();
+    let spike = run
+        .incidents
+        .iter()
+        .find(|i| i.detections.iter().any(|d| d.kind == DetectionKind::Spike))
+        .unwrap_or_else(|| {
+            panic!(
+                "no spike found: {:#?}",
+                run.incidents.iter().map(|i| i.title()).collect::<Vec<_>>()
+            )
+        });
+    assert!(
+        spike.start_ms <= spike_end * 1000 && spike.end_ms >= spike_start * 1000,
+        "window overlaps the burst"
+    );
+    assert!(
+        spike.detected_at_ms <= (spike_start + 2 * 3600) * 1000,
+        "found within two hours"
+    );
+    assert!(!run.raised.is_empty());
+
+    // The same findings again raise nothing new.
+    let again = server::detection::run(e.store(), &enrichers.default, &cfg, from, as_of, "test")
+        .await
+        .unwrap();
+    assert!(again.raised.is_empty(), "{:?}", again.raised);
+    let insights = e
+        .store()
+        .list_insights(&store::InsightFilter {
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(insights.len(), run.raised.len());
+    let ins = insights
+        .iter()
+        .find(|i| {
+            i.detail["detections"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|d| d["kind"] == "spike")
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "{:#?}",
+                insights
+                    .iter()
+                    .map(|i| (&i.kind, &i.title))
+                    .collect::<Vec<_>>()
+            )
+        });
+    assert_eq!(ins.status, "new");
+    assert!(!ins.owner_team.is_empty());
+    assert!(
+        ins.detail["detections"][0]["baseline"].is_number(),
+        "evidence kept: {}",
+        ins.detail
+    );
+
+    // Workflow: new → acknowledged → actioned; an invalid move is refused.
+    let ok = |from: &str, to: analytics::insight::InsightStatus| {
+        let from = match from {
+            "new" => analytics::insight::InsightStatus::New,
+            "acknowledged" => analytics::insight::InsightStatus::Acknowledged,
+            "actioned" => analytics::insight::InsightStatus::Actioned,
+            _ => analytics::insight::InsightStatus::Dismissed,
+        };
+        analytics::insight::transition(from, to).map(|_| ())
+    };
+    use analytics::insight::InsightStatus::*;
+    e.store()
+        .set_insight_status(
+            &ins.id,
+            "acknowledged",
+            "analyst:kim",
+            Some("looking"),
+            |f| ok(f, Acknowledged),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let refused = e
+        .store()
+        .set_insight_status(&ins.id, "new", "analyst:kim", None, |f| ok(f, New))
+        .await
+        .unwrap();
+    assert!(refused.is_err());
+    e.store()
+        .set_insight_status(
+            &ins.id,
+            "actioned",
+            "lead:sam",
+            Some("courier fixed"),
+            |f| ok(f, Actioned),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let ins = e.store().get_insight(&ins.id).await.unwrap().unwrap();
+    let statuses: Vec<&str> = ins.history.iter().map(|h| h.to_status.as_str()).collect();
+    assert_eq!(statuses, vec!["new", "acknowledged", "actioned"]);
+    assert_eq!(ins.history[2].actor, "lead:sam");
+    assert_eq!(ins.history[2].note.as_deref(), Some("courier fixed"));
+
+    // The digest is about the team's week of work: insights raised and moved now.
+    let week_end = store::to_ms(time::OffsetDateTime::now_utc()) + 60_000;
+    let digest = server::insights::digest(e.store(), week_end, 7.0, None)
+        .await
+        .unwrap();
+    let team = digest.iter().find(|d| d.team == ins.owner_team).unwrap();
+    assert!(team.actioned_this_week.iter().any(|i| i.id == ins.id));
+
+    // Webhooks: a receiver gets each raised insight, signed.
+    let received = Received::default();
+    let app = axum::Router::new()
+        .route("/hook", axum::routing::post(receiver))
+        .with_state(received.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server_task = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    let targets = vec![server::webhooks::WebhookTarget {
+        url: format!("http://{addr}/hook"),
+        secret: secret.into(),
+    }];
+    let client = server::webhooks::client();
+    let delivered = server::webhooks::deliver_due(e.store(), &client, &targets)
+        .await
+        .unwrap();
+    assert_eq!(delivered, run.raised.len());
+    assert_eq!(
+        server::webhooks::deliver_due(e.store(), &client, &targets)
+            .await
+            .unwrap(),
+        0,
+        "delivered once"
+    );
+    {
+        let got = received.0.lock().unwrap();
+        assert_eq!(got.len(), run.raised.len());
+        for (h, body) in got.iter() {
+            let id = h["webhook-id"].to_str().unwrap();
+            let ts: i64 = h["webhook-timestamp"].to_str().unwrap().parse().unwrap();
+            let sig = h["webhook-signature"].to_str().unwrap();
+            assert!(
+                server::webhooks::verify(secret, id, ts, body, sig),
+                "signature verifies"
+            );
+            let v: serde_json::Value = serde_json::from_str(body).unwrap();
+            assert_eq!(v["type"], "insight.raised");
+        }
+    }
+    server_task.abort();
+    e.done().await;
+}
+on_both!(detection, spike_to_insight_to_webhook);
