@@ -559,7 +559,9 @@ impl Tokens {
         if CLASS[first as usize] & KIND_MASK != WORD {
             return None;
         }
-        let mut key = [0u8; 16];
+        // the lower-cased word packed into two registers (see `Lexicon::id_packed`); built with
+        // shifts rather than a byte array, which would stall on the wide reload
+        let (mut lo, mut hi) = (0u64, 0u64);
         let mut upper = 0u32;
         let mut any = 0u8;
         let mut repeat = false;
@@ -590,8 +592,12 @@ impl Tokens {
             repeat |= (d == p1) & (d == p2);
             p2 = p1;
             p1 = d;
-            if let Some(k) = key.get_mut(j - i) {
-                *k = d | ((f & UPPER) << 3);
+            let k = j - i;
+            let lc = u64::from(d | ((f & UPPER) << 3));
+            if k < 8 {
+                lo |= lc << (8 * k);
+            } else if k < 15 {
+                hi |= lc << (8 * (k - 8));
             }
             j += 1;
         }
@@ -634,9 +640,9 @@ impl Tokens {
         );
         if !number {
             if let Some(lex) = lex {
-                key[15] = word.len() as u8;
+                hi |= (word.len() as u64) << 56;
                 if let (Some(id), Some(t)) = (
-                    lex.id_packed(u128::from_le_bytes(key)),
+                    lex.id_packed(u128::from(lo) | (u128::from(hi) << 64)),
                     self.toks.last_mut(),
                 ) {
                     t.info = id;
