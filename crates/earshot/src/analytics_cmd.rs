@@ -26,6 +26,97 @@ pub async fn run(
                 );
             }
         }
+        AnalyticsCommand::Detect { from, to } => {
+            let to_ms = match &to {
+                Some(t) => {
+                    store::to_ms(server::metrics::parse_time("to", t).map_err(anyhow::Error::msg)?)
+                }
+                None => store::to_ms(time::OffsetDateTime::now_utc()),
+            };
+            let from_ms = match &from {
+                Some(f) => store::to_ms(
+                    server::metrics::parse_time("from", f).map_err(anyhow::Error::msg)?,
+                ),
+                None => to_ms - 28 * 86_400_000,
+            };
+            anyhow::ensure!(
+                from_ms < to_ms,
+                "the range is empty or reversed: --from must be before --to"
+            );
+            let pipeline = server::Pipeline::load(store.clone(), settings).await?;
+            let enrichers = pipeline.enrichers();
+            let run = server::detection::run(
+                &store,
+                &enrichers.default,
+                &settings.analytics.detect,
+                from_ms,
+                to_ms,
+                "cli:analytics-detect",
+            )
+            .await?;
+            if json {
+                println!("{}", serde_json::to_string(&run)?);
+            } else {
+                println!(
+                    "{} incidents ({} new insights) from {} cells in {:.2} s",
+                    run.incidents.len(),
+                    run.raised.len(),
+                    run.cells,
+                    run.secs
+                );
+                for inc in &run.incidents {
+                    let when = store::from_ms(inc.start_ms)
+                        .format(&time::format_description::well_known::Rfc3339)
+                        .unwrap_or_default();
+                    println!("  [{:.2}] {} from {when}", inc.severity, inc.title());
+                    for c in inc.causes.iter().take(3) {
+                        println!(
+                            "      probable cause: {} ({}, {:.0} h before, owner {})",
+                            c.title, c.kind, c.lag_hours, c.owner_team
+                        );
+                    }
+                }
+            }
+        }
+        AnalyticsCommand::Digest { team, week_end } => {
+            let end = match &week_end {
+                Some(t) => store::to_ms(
+                    server::metrics::parse_time("week_end", t).map_err(anyhow::Error::msg)?,
+                ),
+                None => store::to_ms(time::OffsetDateTime::now_utc()),
+            };
+            let digests = server::insights::digest(&store, end, 7.0, team.as_deref()).await?;
+            if json {
+                println!("{}", serde_json::to_string(&digests)?);
+            } else if digests.is_empty() {
+                println!("no insights");
+            } else {
+                for d in digests {
+                    println!(
+                        "{}: {} open, {} actioned this week, {} untouched",
+                        d.team,
+                        d.open.len(),
+                        d.actioned_this_week.len(),
+                        d.untouched.len()
+                    );
+                    for i in d.open.iter().take(10) {
+                        println!(
+                            "  open       [{:.2}] {} ({}, idle {:.1} d)",
+                            i.severity,
+                            i.title,
+                            i.status.as_str(),
+                            i.idle_days
+                        );
+                    }
+                    for i in &d.actioned_this_week {
+                        println!("  actioned   {}", i.title);
+                    }
+                    for i in &d.untouched {
+                        println!("  untouched  {} (idle {:.1} d)", i.title, i.idle_days);
+                    }
+                }
+            }
+        }
         AnalyticsCommand::Series {
             metric,
             interval,

@@ -236,6 +236,24 @@ pub struct AnalyticsArgs {
 pub enum AnalyticsCommand {
     /// Recompute every rollup cell from the stored conversations, messages and surveys
     Rebuild,
+    /// Run the detectors over stored data and store what they find as insights
+    Detect {
+        /// Report findings that end at or after this time (RFC 3339; default 28 days before --to)
+        #[arg(long)]
+        from: Option<String>,
+        /// Use only data before this time (RFC 3339; default now)
+        #[arg(long)]
+        to: Option<String>,
+    },
+    /// Print the weekly digest per owner team
+    Digest {
+        /// Only this team
+        #[arg(long)]
+        team: Option<String>,
+        /// End of the week (RFC 3339; default now)
+        #[arg(long)]
+        week_end: Option<String>,
+    },
     /// Print a metric series from the rollups
     Series {
         /// Metric name, e.g. frt_median_s (see docs/analytics.md)

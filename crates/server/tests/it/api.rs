@@ -26,7 +26,7 @@ async fn spawn(backend: &str, settings: Settings) -> Option<Running> {
     });
     Some(Running {
         base: format!("http://{addr}"),
-        client: reqwest::Client::new(),
+        client: server::webhooks::client(),
         env,
         task,
     })
@@ -376,3 +376,88 @@ async fn metric_series_from_rollups(backend: &str) {
     app.stop().await;
 }
 on_both!(series, metric_series_from_rollups);
+
+async fn insight_workflow_over_http(backend: &str) {
+    let Some(app) = spawn(backend, Settings::default()).await else {
+        return;
+    };
+    let raised = app
+        .env
+        .store()
+        .upsert_insights(
+            &[store::NewInsight {
+                fingerprint: "spike|inbound_messages|topic=delivery|20500".into(),
+                kind: "spike".into(),
+                title: "inbound_messages in topic delivery (spike)".into(),
+                owner_team: "logistics".into(),
+                severity: 0.8,
+                scope: json!({ "metric": "inbound_messages", "dim": "topic", "value": "delivery" }),
+                window_start_ms: 1_772_323_200_000,
+                window_end_ms: 1_772_330_400_000,
+                detected_ms: 1_772_330_400_000,
+                detail: json!({ "detections": [] }),
+            }],
+            "test",
+        )
+        .await
+        .unwrap();
+    let id = &raised[0];
+    let (s, list) = app
+        .get("/api/v1/insights?status=new&owner_team=logistics")
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    let path = format!("/api/v1/insights/{id}/status");
+    let (s, ins) = app
+        .post(
+            &path,
+            json!({ "status": "acknowledged", "actor": "analyst:kim", "note": "on it" }),
+        )
+        .await;
+    assert_eq!(s, 200, "{ins}");
+    assert_eq!(ins["status"], "acknowledged");
+    assert_eq!(ins["history"][1]["note"], "on it");
+    let (s, err) = app
+        .post(&path, json!({ "status": "new", "actor": "analyst:kim" }))
+        .await;
+    assert_eq!(s, 409, "{err}");
+    assert!(
+        err["error"]
+            .as_str()
+            .unwrap()
+            .contains("acknowledged → new"),
+        "{err}"
+    );
+    let (s, err) = app
+        .post(&path, json!({ "status": "closed", "actor": "analyst:kim" }))
+        .await;
+    assert_eq!(s, 400);
+    assert!(err["error"].as_str().unwrap().contains("closed"));
+    let (s, _) = app
+        .post(&path, json!({ "status": "actioned", "actor": "lead:sam" }))
+        .await;
+    assert_eq!(s, 200);
+    let (s, err) = app
+        .post(&path, json!({ "status": "dismissed", "actor": "lead:sam" }))
+        .await;
+    assert_eq!(s, 409, "a closed insight stays closed: {err}");
+    let (s, digest) = app.get("/api/v1/insights/digest?team=logistics").await;
+    assert_eq!(s, 200);
+    assert_eq!(digest[0]["team"], "logistics");
+    assert_eq!(digest[0]["actioned_this_week"][0]["id"], id.as_str());
+    let (s, _) = app.get("/api/v1/insights?status=bogus").await;
+    assert_eq!(s, 400);
+    let (s, _) = app.get("/api/v1/insights?kind=bogus").await;
+    assert_eq!(s, 400);
+    let (s, _) = app.get("/api/v1/insights/nope").await;
+    assert_eq!(s, 404);
+    let (s, _) = app
+        .post(
+            "/api/v1/insights/nope/status",
+            json!({ "status": "acknowledged", "actor": "a" }),
+        )
+        .await;
+    assert_eq!(s, 404);
+    app.stop().await;
+}
+on_both!(insights_http, insight_workflow_over_http);
