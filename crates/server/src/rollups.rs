@@ -140,11 +140,15 @@ impl SeriesQuery {
                 ));
             }
         };
-        let dim = match dimension.unwrap_or("all") {
-            d => Dim::ALL.into_iter().find(|x| x.as_str() == d).ok_or_else(|| {
-                format!("unknown dimension '{d}' (expected all, channel, topic, queue, agent or team)")
-            })?,
-        };
+        let d = dimension.unwrap_or("all");
+        let dim = Dim::ALL
+            .into_iter()
+            .find(|x| x.as_str() == d)
+            .ok_or_else(|| {
+                format!(
+                    "unknown dimension '{d}' (expected all, channel, topic, queue, agent or team)"
+                )
+            })?;
         let now = store::to_ms(time::OffsetDateTime::now_utc());
         let to_ms = match to {
             Some(t) => store::to_ms(crate::metrics::parse_time("to", t)?),
