@@ -203,6 +203,20 @@ then = { queue = "vip", priority = "high" }
     }
 
     #[test]
+    fn the_readme_example_is_a_valid_configuration() {
+        let readme = include_str!("../../../README.md");
+        let block = readme
+            .split("```toml\n")
+            .nth(1)
+            .and_then(|rest| rest.split("```").next())
+            .expect("README has a toml block");
+        let s: Settings = toml::from_str(block).unwrap_or_else(|e| panic!("README config: {e}"));
+        assert_eq!(s.routing.rules.len(), 3);
+        assert_eq!(s.analytics.webhooks.len(), 1);
+        domain::routing::Router::new(s.routing.default_queue, s.routing.rules).expect("README rules are valid");
+    }
+
+    #[test]
     fn passwords_are_redacted() {
         assert_eq!(redact_url("postgres://u:pw@h/db"), "postgres://u:***@h/db");
         let s = Settings {
