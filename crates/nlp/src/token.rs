@@ -32,6 +32,9 @@ pub(crate) const F_ELONG: u8 = 2;
 pub(crate) const F_BOUNDARY: u8 = 4;
 /// A punctuation run containing a comma (weak boundary).
 pub(crate) const F_COMMA: u8 = 8;
+/// The normal form is the token's own text (a lower-case ASCII word): `n_start..n_end` index
+/// [`Tokens::src`] instead of [`Tokens::norm`], which saves a copy per word.
+const F_SRC: u8 = 16;
 
 /// No lexicon entry.
 pub(crate) const NO_INFO: u32 = u32::MAX;
@@ -72,6 +75,8 @@ impl Token {
 #[derive(Default, Debug)]
 pub(crate) struct Tokens {
     pub toks: Vec<Token>,
+    /// The analysed text.
+    src: String,
     pub norm: String,
     pub stems: String,
     stems_ready: bool,
@@ -193,9 +198,16 @@ fn punct_flags(run: &str) -> (u8, u16, u16) {
     (flags, excl, q)
 }
 
+#[inline]
+fn norm_of<'a>(src: &'a str, norm: &'a str, t: &Token) -> &'a str {
+    let buf = if t.flags & F_SRC != 0 { src } else { norm };
+    buf.get(t.n_start as usize..t.n_end as usize).unwrap_or("")
+}
+
 impl Tokens {
     pub(crate) fn clear(&mut self) {
         self.toks.clear();
+        self.src.clear();
         self.norm.clear();
         self.stems.clear();
         self.stems_ready = false;
@@ -205,9 +217,7 @@ impl Tokens {
 
     #[inline]
     pub(crate) fn norm(&self, t: &Token) -> &str {
-        self.norm
-            .get(t.n_start as usize..t.n_end as usize)
-            .unwrap_or("")
+        norm_of(&self.src, &self.norm, t)
     }
 
     #[inline]
@@ -236,6 +246,7 @@ impl Tokens {
     /// Tokenise `text`; with a lexicon, emoticons are recognised and words looked up.
     pub(crate) fn tokenize(&mut self, text: &str, lex: Option<&Lexicon>) {
         self.clear();
+        self.src.push_str(text);
         let b = text.as_bytes();
         let n = b.len();
         let mut i = 0;
@@ -615,14 +626,19 @@ impl Tokens {
             self.word(word, base + i, base + j, Kind::Word, lex);
             return Some(j);
         }
-        let ns = self.norm.len();
-        self.norm.push_str(word);
-        if upper > 0 {
+        let mut flags = 0u8;
+        let ns = if upper == 0 {
+            // already lower case: the source text is the normal form
+            flags |= F_SRC;
+            base + i
+        } else {
+            let ns = self.norm.len();
+            self.norm.push_str(word);
             if let Some(tail) = self.norm.get_mut(ns..) {
                 tail.make_ascii_lowercase();
             }
-        }
-        let mut flags = 0u8;
+            ns
+        };
         if upper + lower > 0 {
             self.lettered_words += 1;
             if upper >= 2 && lower == 0 {
@@ -631,13 +647,24 @@ impl Tokens {
             }
         }
         let number = upper + lower == 0 && !other;
-        self.push(
-            if number { Kind::Number } else { Kind::Word },
-            base + i,
-            base + j,
-            ns,
-            flags,
-        );
+        let kind = if number { Kind::Number } else { Kind::Word };
+        if flags & F_SRC != 0 {
+            self.toks.push(Token {
+                kind,
+                flags,
+                excl: 0,
+                qmark: 0,
+                info: NO_INFO,
+                start: (base + i) as u32,
+                end: (base + j) as u32,
+                n_start: ns as u32,
+                n_end: (base + j) as u32,
+                s_start: 0,
+                s_end: 0,
+            });
+        } else {
+            self.push(kind, base + i, base + j, ns, flags);
+        }
         if !number {
             if let Some(lex) = lex {
                 hi |= (word.len() as u64) << 56;
@@ -769,18 +796,22 @@ impl Tokens {
         }
         self.stems_ready = true;
         let Tokens {
-            toks, norm, stems, ..
+            toks,
+            src,
+            norm,
+            stems,
+            ..
         } = self;
         stems.clear();
         for t in toks.iter_mut() {
             if matches!(t.kind, Kind::Word | Kind::Hashtag) {
-                let w = norm.get(t.n_start as usize..t.n_end as usize).unwrap_or("");
+                let w = norm_of(src, norm, t);
                 t.s_start = stems.len() as u32;
                 stems.push_str(&light_stem(w));
                 t.s_end = stems.len() as u32;
             } else if t.kind == Kind::Number {
                 t.s_start = stems.len() as u32;
-                stems.push_str(norm.get(t.n_start as usize..t.n_end as usize).unwrap_or(""));
+                stems.push_str(norm_of(src, norm, t));
                 t.s_end = stems.len() as u32;
             }
         }
@@ -937,7 +968,11 @@ mod tests {
     #[test]
     fn caps_and_elongation_flags() {
         let t = toks("this is SO BAD and goooood");
-        let f: Vec<u8> = t.toks.iter().map(|k| k.flags).collect();
+        let f: Vec<u8> = t
+            .toks
+            .iter()
+            .map(|k| k.flags & (F_CAPS | F_ELONG))
+            .collect();
         assert_eq!(f, vec![0, 0, F_CAPS, F_CAPS, 0, F_ELONG]);
         assert!(t.caps_emphasis());
         assert!(!toks("ALL CAPS TEXT").caps_emphasis());
