@@ -53,6 +53,14 @@ pub async fn run(
     json: bool,
 ) -> anyhow::Result<ExitCode> {
     match args.what {
+        BenchWhat::Dashboard {
+            conversations,
+            days,
+            runs,
+            no_duckdb,
+        } => {
+            crate::bench_dashboard::run(settings, conversations, days, runs, !no_duckdb, json).await
+        }
         BenchWhat::Ingest { messages, batch } => {
             anyhow::ensure!(batch >= 1, "--batch must be at least 1");
             let base = settings.database_url();

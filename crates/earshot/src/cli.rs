@@ -138,6 +138,21 @@ pub struct BenchArgs {
 
 #[derive(Subcommand)]
 pub enum BenchWhat {
+    /// The dashboard query set over rollups on N simulated conversations, next to DuckDB over flat tables
+    Dashboard {
+        /// Conversations to simulate
+        #[arg(long, default_value_t = 1_000_000)]
+        conversations: u64,
+        /// Days of history
+        #[arg(long, default_value_t = 120)]
+        days: u32,
+        /// Query repetitions (the median is reported)
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+        /// Skip the DuckDB comparison
+        #[arg(long)]
+        no_duckdb: bool,
+    },
     /// End-to-end ingest versus raw inserts of the same rows
     Ingest {
         /// Approximate number of messages to ingest

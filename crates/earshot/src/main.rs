@@ -2,6 +2,7 @@
 
 mod analytics_cmd;
 mod bench;
+mod bench_dashboard;
 mod cli;
 mod import;
 mod nlp_cmd;
