@@ -136,6 +136,7 @@ fn run_vader(airline: &[&str], gold: &[&str]) -> Result<Vader> {
             .arg(&input)
             .arg("--output")
             .arg(&output)
+            .args(["--repeat", "3"])
             .output()
             .context("running python3")?;
         if !out.status.success() {

@@ -332,6 +332,8 @@ pub(crate) fn features(
     out: &mut Vec<(u32, f32)>,
 ) {
     out.clear();
+    // a model deserialised without `check` cannot make the shifts below overflow
+    let bits = bits.clamp(10, 24);
     let masked = |k: usize| mask.get(k).copied().unwrap_or(false);
     let n = t.toks.len();
     if cfg.word_ngrams > 0 {
