@@ -226,6 +226,33 @@ pub fn poisson_cdf(k: f64, mu: f64) -> f64 {
     1.0 - gamma_p(k + 1.0, mu)
 }
 
+/// P(X ≥ x) for a count with mean `mu` and variance `phi·mu + s2·mu²` (a negative binomial
+/// on the `phi`-scaled count; Poisson when `s2` is 0). Continuous in `x`.
+pub fn count_sf(x: f64, mu: f64, phi: f64, s2: f64) -> f64 {
+    let phi = if phi.is_finite() { phi.max(1.0) } else { 1.0 };
+    let (x, m) = (x / phi, mu / phi);
+    if !(s2 > 1e-9) || !s2.is_finite() {
+        return poisson_sf(x, m);
+    }
+    if !(x > 0.0) {
+        return 1.0;
+    }
+    if !(m > 0.0) {
+        return 0.0;
+    }
+    let r = 1.0 / s2;
+    beta_inc(x, r, m / (r + m))
+}
+
+/// P(X ≤ x) under the same law as [`count_sf`].
+pub fn count_cdf(x: f64, mu: f64, phi: f64, s2: f64) -> f64 {
+    let phi = if phi.is_finite() { phi.max(1.0) } else { 1.0 };
+    if x < 0.0 {
+        return 0.0;
+    }
+    (1.0 - count_sf(x + phi, mu, phi, s2)).clamp(0.0, 1.0)
+}
+
 /// Regularised incomplete beta I_x(a, b).
 pub fn beta_inc(a: f64, b: f64, x: f64) -> f64 {
     if !(x > 0.0) {
@@ -490,6 +517,13 @@ mod tests {
         // P(K >= 8 | n = 10, p = 0.5) = 56/1024
         assert!((binom_sf(8.0, 10.0, 0.5) - 56.0 / 1024.0).abs() < 1e-9);
         assert!((ln_gamma(5.0) - 24f64.ln()).abs() < 1e-10);
+        // negative binomial r = 2, mean 2 (p = 1/2): P(X >= 1) = 1 - p^r = 0.75
+        assert!((count_sf(1.0, 2.0, 1.0, 0.5) - 0.75).abs() < 1e-9);
+        assert!((count_cdf(0.0, 2.0, 1.0, 0.5) - 0.25).abs() < 1e-9);
+        // s2 = 0 is Poisson
+        assert!((count_sf(3.0, 1.0, 1.0, 0.0) - exact).abs() < 1e-9);
+        // over-dispersion makes the same excess less surprising
+        assert!(count_sf(105.0, 60.0, 1.0, 0.02) > 100.0 * count_sf(105.0, 60.0, 1.0, 0.0));
     }
 
     #[test]

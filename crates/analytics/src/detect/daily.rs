@@ -185,7 +185,7 @@ pub(super) fn trends(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
                 .map(move |sc| (s, sc))
         })
         .collect();
-    let alpha = cfg.alpha(plan.len() as f64 * 4.0);
+    let alpha = cfg.alpha(plan.len() as f64 * cfg.daily_looks);
     let z_crit = stats::norm_isf(alpha);
     for (spec, (dim, value)) in plan {
         let lag = usize::try_from(cfg.maturity_days(spec.metric)).unwrap_or(0);
@@ -341,7 +341,7 @@ pub(super) fn masked_resolution(input: &DetectInput<'_>, cfg: &DetectConfig) -> 
             .into_iter()
             .filter(|(d, _)| *d == Dim::Topic),
     );
-    let alpha = cfg.alpha(sc.len() as f64 * 4.0);
+    let alpha = cfg.alpha(sc.len() as f64 * cfg.daily_looks);
     for (dim, value) in sc {
         let cells = days(input, dim, &value, origin, ndays);
         let mut streak = 0;
@@ -492,7 +492,7 @@ pub(super) fn csat_masking(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<D
             .into_iter()
             .map(|v| (Dim::Channel, v)),
     );
-    let alpha = cfg.alpha(sc.len() as f64 * 4.0);
+    let alpha = cfg.alpha(sc.len() as f64 * cfg.daily_looks);
     if ndays <= lag + r + b {
         return out;
     }

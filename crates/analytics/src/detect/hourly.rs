@@ -49,8 +49,13 @@ pub(super) struct Baseline {
     dow: [f64; 7],
     /// Expected count of a day of weekday factor 1.
     level: f64,
-    /// Variance / mean of hourly counts around the expectation (≥ 1).
+    /// Variance / mean of hourly counts around the expectation (≥ 1): clustering within
+    /// an hour (several messages of one conversation).
     pub phi: f64,
+    /// Squared relative day-to-day variation of the level beyond counting noise: busy and
+    /// quiet days move every hour of the day together, so a window of expectation μ has
+    /// variance φ·μ + s2·μ².
+    pub s2: f64,
 }
 
 impl Baseline {
@@ -161,20 +166,37 @@ pub(super) fn baseline(
         dow,
         level: level.max(0.0),
         phi: 1.0,
+        s2: 0.0,
     };
-    // over-dispersion from the hours of the level window (trimmed mean of squared Pearson
-    // residuals)
-    let mut r2: Vec<f64> = (lfrom * 24..day * 24)
+    // within-hour clustering: mean squared Pearson residual of the hours of the level window,
+    // each capped so that one past burst cannot inflate it
+    let r2: Vec<f64> = (lfrom * 24..day * 24)
         .filter_map(|h| {
             let mu = b.mu(origin, h);
             let x = v.get(h).copied()?;
-            (mu > 0.5).then(|| (x - mu).powi(2) / mu)
+            (mu > 0.2).then(|| ((x - mu).powi(2) / mu).min(25.0))
         })
         .collect();
     if r2.len() >= 48 {
-        r2.sort_by(f64::total_cmp);
-        let keep = r2.len() - r2.len() / 50;
-        b.phi = (r2[..keep].iter().sum::<f64>() / keep as f64 / 0.9).max(1.0);
+        b.phi = stats::mean(&r2).unwrap_or(1.0).max(1.0);
+    }
+    // day-to-day variation of the level: robust variance of daily ratios observed/expected,
+    // less what counting noise explains
+    let ratios: Vec<(f64, f64)> = (lfrom..day)
+        .filter_map(|d| {
+            let e = level * dow[weekday(origin, d)];
+            let x: f64 = (0..24)
+                .map(|h| v.get(d * 24 + h).copied().unwrap_or(0.0))
+                .sum();
+            (e > 0.0).then_some((x / e, e))
+        })
+        .collect();
+    if ratios.len() >= 7 {
+        let rs: Vec<f64> = ratios.iter().map(|r| r.0).collect();
+        let sd = stats::mad_sd(&rs).unwrap_or(0.0);
+        let counting =
+            stats::mean(&ratios.iter().map(|r| b.phi / r.1).collect::<Vec<_>>()).unwrap_or(0.0);
+        b.s2 = (sd * sd - counting).clamp(0.0, 1.0);
     }
     Some(b)
 }
@@ -244,6 +266,7 @@ pub(super) fn spikes(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
         hours,
     );
     let start_h = first_hour(input, origin);
+    let all_s2 = day_variation(&all, origin, hours, start_h, cfg);
     for (dim, value) in &series {
         let vol = hourly(input, *dim, value, &[Counter::Conversations], origin, hours);
         let neg = hourly(input, *dim, value, &[Counter::NegStart], origin, hours);
@@ -261,6 +284,7 @@ pub(super) fn spikes(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
             let Some((_, b, s)) = &day_cache else {
                 continue;
             };
+            let s2_all = all_s2.get(day).copied().unwrap_or(0.0);
             for &k in &windows {
                 if t + 1 < k {
                     continue;
@@ -269,7 +293,7 @@ pub(super) fn spikes(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
                 if let Some(b) = b {
                     let x: f64 = vol[lo..=t].iter().sum();
                     let mu: f64 = (lo..=t).map(|h| b.mu(origin, h)).sum();
-                    let p = stats::poisson_sf(x / b.phi, mu / b.phi);
+                    let p = stats::count_sf(x, mu, b.phi, b.s2.max(s2_all));
                     if p < alpha && x - mu >= cfg.spike_min_excess && x >= cfg.spike_min_ratio * mu
                     {
                         let start = (lo..=t)
@@ -290,8 +314,9 @@ pub(super) fn spikes(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
                             p_value: p,
                             severity: severity(p, (x - mu) / mu.max(1.0)),
                             examples: vec![format!(
-                                "{x:.0} conversations opened in {k} h where {mu:.1} were expected (dispersion {:.2})",
-                                b.phi
+                                "{x:.0} conversations opened in {k} h where {mu:.1} were expected (hourly dispersion {:.2}, day-to-day variation {:.0} %)",
+                                b.phi,
+                                b.s2.max(s2_all).sqrt() * 100.0
                             )],
                             probable_causes: vec![],
                         };
@@ -338,6 +363,25 @@ pub(super) fn spikes(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
         }
         out.extend(open_vol.map(|o| o.det));
         out.extend(open_neg.map(|o| o.det));
+    }
+    out
+}
+
+/// Day-to-day level variation of the total series, per day (shared by every series: a busy
+/// day is busy everywhere, and the total measures it best).
+fn day_variation(
+    all: &[f64],
+    origin: i64,
+    hours: usize,
+    start_h: usize,
+    cfg: &DetectConfig,
+) -> Vec<f64> {
+    let days = hours / 24 + 1;
+    let mut out = vec![0.0; days];
+    for (day, slot) in out.iter_mut().enumerate().skip(start_h / 24) {
+        if let Some(b) = baseline(all, all, origin, day, cfg) {
+            *slot = b.s2;
+        }
     }
     out
 }
@@ -401,6 +445,11 @@ fn share_baseline(
     Some((pi, phi))
 }
 
+/// Coverage gaps (5). A channel is judged by its **share** of all customer messages against
+/// its usual share at that hour (a quasi-binomial lower tail), so that a quiet morning on
+/// every channel — common-mode variation — is not a gap, while one connector going silent
+/// is. The total is judged on its own volume (negative-binomial lower tail), for the case
+/// where everything stops.
 pub(super) fn coverage(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detection> {
     let mut out = Vec::new();
     let Some((origin, hours)) = frame(input) else {
@@ -413,43 +462,101 @@ pub(super) fn coverage(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detec
         .copied()
         .filter(|w| *w >= 1 && *w <= 72)
         .collect();
-    let alpha = cfg.alpha((channels.len().max(1) * windows.len().max(1) * 672) as f64);
-    let all = hourly(input, Dim::All, ALL_VALUE, &[Counter::MsgIn], origin, hours);
+    let alpha = cfg.alpha(((channels.len() + 1) * windows.len().max(1) * 672) as f64);
+    // Conversations opened, not messages: messages of one conversation cluster, openings
+    // are close to independent, so the tails are honest.
+    let all = hourly(
+        input,
+        Dim::All,
+        ALL_VALUE,
+        &[Counter::Conversations],
+        origin,
+        hours,
+    );
     let start_h = first_hour(input, origin);
     let mut classified: Vec<(String, Vec<f64>)> = Vec::new();
-    for ch in &channels {
-        let v = hourly(input, Dim::Channel, ch, &[Counter::MsgIn], origin, hours);
-        classified.push((
-            ch.clone(),
-            hourly(
-                input,
-                Dim::Channel,
-                ch,
-                &[Counter::MsgNeg, Counter::MsgNeu, Counter::MsgPos],
-                origin,
-                hours,
-            ),
-        ));
+    let mut all_cache: Option<(usize, Option<Baseline>)> = None;
+    let mut series: Vec<Option<String>> = channels.iter().cloned().map(Some).collect();
+    series.push(None);
+    for ch in &series {
+        let v = match ch {
+            Some(c) => {
+                classified.push((
+                    c.clone(),
+                    hourly(
+                        input,
+                        Dim::Channel,
+                        c,
+                        &[Counter::MsgNeg, Counter::MsgNeu, Counter::MsgPos],
+                        origin,
+                        hours,
+                    ),
+                ));
+                hourly(
+                    input,
+                    Dim::Channel,
+                    c,
+                    &[Counter::Conversations],
+                    origin,
+                    hours,
+                )
+            }
+            None => all.clone(),
+        };
+        let name = ch.clone().unwrap_or_else(|| ALL_VALUE.to_string());
         let mut open: Option<Open> = None;
-        let mut cache: Option<(usize, Option<Baseline>)> = None;
+        let mut cache: Option<(usize, Option<Baseline>, f64)> = None;
         for t in start_h..hours {
             let day = t / 24;
-            if cache.as_ref().is_none_or(|c| c.0 != day) {
-                cache = Some((day, baseline(&v, &all, origin, day, cfg)));
+            if all_cache.as_ref().is_none_or(|c| c.0 != day) {
+                all_cache = Some((day, baseline(&all, &all, origin, day, cfg)));
             }
-            let Some((_, Some(b))) = &cache else { continue };
+            let Some((_, Some(ball))) = &all_cache else {
+                continue;
+            };
+            if cache.as_ref().is_none_or(|c| c.0 != day) {
+                let b = baseline(&v, &all, origin, day, cfg);
+                let phi = b
+                    .as_ref()
+                    .map_or(1.0, |b| share_phi(&v, &all, b, ball, origin, day, cfg));
+                cache = Some((day, b, phi));
+            }
+            let Some((_, Some(b), share_phi)) = &cache else {
+                continue;
+            };
+            let share =
+                |h: usize| (b.mu(origin, h) / ball.mu(origin, h).max(1e-9)).clamp(1e-4, 0.9999);
             for &k in &windows {
                 if t + 1 < k {
                     continue;
                 }
                 let lo = t + 1 - k;
                 let x: f64 = v[lo..=t].iter().sum();
-                let mu: f64 = (lo..=t).map(|h| b.mu(origin, h)).sum();
-                if mu < cfg.gap_min_expected || x > cfg.gap_max_ratio * mu {
-                    continue;
-                }
-                let p = stats::poisson_cdf(x / b.phi, mu / b.phi);
-                if p >= alpha {
+                let (expected, p) = if ch.is_some() {
+                    // x | n ~ Binomial(n, share); the expectation shown (and gated on) is
+                    // what the other channels' volume implies: others × share / (1 − share)
+                    let n: f64 = all[lo..=t].iter().sum();
+                    let e: f64 = (lo..=t).map(|h| all[h] * share(h)).sum();
+                    let implied: f64 = (lo..=t)
+                        .map(|h| (all[h] - v[h]).max(0.0) * share(h) / (1.0 - share(h)))
+                        .sum();
+                    if n <= 0.0 || e <= 0.0 {
+                        continue;
+                    }
+                    let phi = share_phi.max(1.0);
+                    let q = x / phi + 1.0;
+                    let p = if q > n / phi {
+                        1.0
+                    } else {
+                        1.0 - stats::binom_sf(q, n / phi, (e / n).clamp(1e-6, 1.0 - 1e-6))
+                    };
+                    (implied, p)
+                } else {
+                    let mu: f64 = (lo..=t).map(|h| ball.mu(origin, h)).sum();
+                    (mu, stats::count_cdf(x, mu, ball.phi, ball.s2))
+                };
+                if expected < cfg.gap_min_expected || x > cfg.gap_max_ratio * expected || p >= alpha
+                {
                     continue;
                 }
                 // the gap starts at the earliest hour from which the volume stays low
@@ -457,25 +564,42 @@ pub(super) fn coverage(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detec
                 let (mut cx, mut cm) = (0.0, 0.0);
                 for h in (lo..=t).rev() {
                     cx += v[h];
-                    cm += b.mu(origin, h);
+                    cm += if ch.is_some() {
+                        (all[h] - v[h]).max(0.0) * share(h) / (1.0 - share(h))
+                    } else {
+                        ball.mu(origin, h)
+                    };
                     if cx <= cfg.gap_max_ratio * cm {
                         start = h;
                     }
                 }
                 let det = Detection {
                     kind: DetectionKind::CoverageGap,
-                    scope: Scope::new(Metric::InboundMessages.as_str(), Dim::Channel, ch.clone()),
+                    scope: Scope::new(
+                        Metric::Conversations.as_str(),
+                        if ch.is_some() { Dim::Channel } else { Dim::All },
+                        name.clone(),
+                    ),
                     start_ms: origin + start as i64 * HOUR_MS,
                     end_ms: origin + (t as i64 + 1) * HOUR_MS,
                     detected_at_ms: origin + (t as i64 + 1) * HOUR_MS,
-                    baseline: mu,
+                    baseline: expected,
                     observed: x,
-                    statistic: format!("quasi_poisson_lower_tail_{k}h"),
-                    statistic_value: b.phi,
+                    statistic: if ch.is_some() {
+                        format!("share_quasi_binomial_lower_tail_{k}h")
+                    } else {
+                        format!("negative_binomial_lower_tail_{k}h")
+                    },
+                    statistic_value: x / expected.max(1e-9),
                     p_value: p,
-                    severity: severity(p, (mu - x) / mu.max(1.0)),
+                    severity: severity(p, (expected - x) / expected.max(1.0)),
                     examples: vec![format!(
-                        "{x:.0} customer messages on {ch} in {k} h where {mu:.1} were expected"
+                        "{x:.0} conversations opened on {name} in {k} h where {expected:.1} were expected{}",
+                        if ch.is_some() {
+                            " from its usual share of all channels"
+                        } else {
+                            ""
+                        }
                     )],
                     probable_causes: vec![],
                 };
@@ -484,11 +608,40 @@ pub(super) fn coverage(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detec
         }
         out.extend(open.map(|o| o.det));
     }
-    out.extend(sentiment_channels(input, origin, hours, &classified));
+    let gaps = out.clone();
+    out.extend(sentiment_channels(input, origin, hours, &classified, &gaps));
     out
 }
 
-/// Days on which sentiment figures rest on fewer channels than usual: a channel that had at
+/// Over-dispersion of a channel's hourly count around its expected share of the total, over
+/// the level window (capped squared Pearson residuals; ≥ 1).
+fn share_phi(
+    v: &[f64],
+    all: &[f64],
+    b: &Baseline,
+    ball: &Baseline,
+    origin: i64,
+    day: usize,
+    cfg: &DetectConfig,
+) -> f64 {
+    let lfrom = day.saturating_sub(usize::try_from(cfg.level_days).unwrap_or(14).max(3));
+    let r2: Vec<f64> = (lfrom * 24..day * 24)
+        .filter_map(|h| {
+            let pi = (b.mu(origin, h) / ball.mu(origin, h).max(1e-9)).clamp(1e-4, 0.9999);
+            let n = all.get(h).copied()?;
+            let x = v.get(h).copied()?;
+            let e = n * pi;
+            (e > 0.2).then(|| ((x - e).powi(2) / (e * (1.0 - pi))).min(25.0))
+        })
+        .collect();
+    if r2.len() < 48 {
+        return 1.0;
+    }
+    stats::mean(&r2).unwrap_or(1.0).max(1.0)
+}
+
+/// Days on which sentiment figures rest on fewer channels than usual (only channels whose
+/// volume gap was detected that day, so this adds no test of its own): a channel that had at
 /// least 10 classified messages on 12 of the previous 14 days has fewer than a quarter of its
 /// median.
 fn sentiment_channels(
@@ -496,6 +649,7 @@ fn sentiment_channels(
     origin: i64,
     hours: usize,
     classified: &[(String, Vec<f64>)],
+    gaps: &[Detection],
 ) -> Vec<Detection> {
     let mut out: Vec<Detection> = Vec::new();
     let days = hours / 24;
@@ -515,7 +669,14 @@ fn sentiment_channels(
             if past.iter().filter(|x| **x >= 10.0).count() >= 12 {
                 usual += 1;
                 let med = stats::median(past).unwrap_or(0.0);
-                if today.first().copied().unwrap_or(0.0) < 0.25 * med {
+                let (ds, de) = (
+                    origin + day as i64 * DAY_MS,
+                    origin + (day as i64 + 1) * DAY_MS,
+                );
+                let gap = gaps
+                    .iter()
+                    .any(|g| g.scope.value == *ch && g.start_ms < de && g.end_ms > ds);
+                if gap && today.first().copied().unwrap_or(0.0) < 0.25 * med {
                     missing.push(format!(
                         "{ch}: {:.0} classified messages (usual {med:.0})",
                         today.first().copied().unwrap_or(0.0)

@@ -177,6 +177,9 @@ pub struct DetectInput<'a> {
 pub struct DetectConfig {
     /// Expected false alarms per 4 weeks of clean data, per detector.
     pub fa_budget: f64,
+    /// Effective independent evaluations per series per four weeks of the daily detectors
+    /// (their windows overlap from one day to the next; two per week).
+    pub daily_looks: f64,
     /// Days of history a detector needs before it judges anything.
     pub min_history_days: i64,
     /// Days of the seasonal profile window (hour-of-day × day-of-week) of hourly detectors.
@@ -225,6 +228,7 @@ impl Default for DetectConfig {
     fn default() -> Self {
         DetectConfig {
             fa_budget: 0.1,
+            daily_looks: 8.0,
             min_history_days: 14,
             profile_days: 28,
             level_days: 14,

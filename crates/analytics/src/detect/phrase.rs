@@ -66,14 +66,17 @@ pub(super) fn recurring(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Dete
             }
             continue;
         }
-        // Bonferroni over the phrases that could fire, four looks per four weeks each
-        let alpha = cfg.alpha(candidates.len() as f64 * 4.0 * 28.0 / r as f64 / 4.0);
+        // Bonferroni over the phrases that could fire, `daily_looks` looks each
+        let alpha = cfg.alpha(candidates.len() as f64 * cfg.daily_looks);
         let mut fired: Vec<(&str, f64, f64, f64)> = Vec::new();
         for (p, k, _) in &candidates {
             let bk = base.get(p).copied().unwrap_or(0.0);
             let rate_b = (bk + 0.5) / (n_base + 1.0);
             let expected = n_recent * rate_b;
-            let pv = stats::poisson_sf(*k, expected);
+            // two Poisson counts compared exactly: given k + bk occurrences, the recent ones
+            // are binomial with the recent share of texts (the baseline rate's own noise
+            // counts)
+            let pv = stats::binom_sf(*k, k + bk, n_recent / (n_recent + n_base));
             if pv < alpha && k / n_recent >= cfg.phrase_min_ratio * rate_b {
                 fired.push((p, *k, expected, pv));
             }

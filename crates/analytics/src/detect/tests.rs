@@ -287,7 +287,8 @@ fn a_silent_channel_is_a_coverage_gap() {
         .find(|d| d.kind == DetectionKind::CoverageGap && d.scope.value == "x")
         .unwrap_or_else(|| panic!("{dets:#?}"));
     let start = ms(T0 + Duration::hours(start_h));
-    assert!(gap.detected_at_ms - start <= 4 * HOUR_MS, "{gap:#?}");
+    // X is more than half of this small synthetic total: the share test needs a few hours
+    assert!(gap.detected_at_ms - start <= 8 * HOUR_MS, "{gap:#?}");
     assert!((gap.start_ms - start).abs() <= HOUR_MS, "{gap:#?}");
 }
 
