@@ -43,6 +43,8 @@ pub enum Command {
     Nlp(NlpArgs),
     /// Rollups, detection and insights
     Analytics(AnalyticsArgs),
+    /// Evaluate the detectors on simulated scenarios with known ground truth
+    Eval(EvalArgs),
     /// Apply database migrations
     Migrate,
     /// Print the headline metrics
@@ -98,6 +100,12 @@ pub struct SimArgs {
     /// Output file (default: standard output)
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+    /// Inject an anomaly into a clean history (volume_spike, negative_spike, bleed_sentiment,
+    /// bleed_csat, bleed_frt, repeat_trend, masked_resolution, csat_masking, coverage_gap,
+    /// recurring_phrase, escalation_trend, or clean); needs --output, and writes the ground
+    /// truth next to it as <output stem>.truth.json
+    #[arg(long)]
+    pub inject: Option<String>,
 }
 
 impl SimArgs {
@@ -286,5 +294,28 @@ pub enum AnalyticsCommand {
         from: Option<String>,
         #[arg(long)]
         to: Option<String>,
+    },
+}
+
+#[derive(Args)]
+pub struct EvalArgs {
+    #[command(subcommand)]
+    pub what: EvalWhat,
+}
+
+#[derive(Subcommand)]
+pub enum EvalWhat {
+    /// Recall, false alarms per 4 weeks of clean data and median delay, per detector
+    Detectors {
+        /// Seeds, comma-separated
+        #[arg(long, value_delimiter = ',', default_value = "1,2,3")]
+        seeds: Vec<u64>,
+        /// Scenario kinds, comma-separated (default: all)
+        #[arg(long, value_delimiter = ',')]
+        kinds: Vec<String>,
+        #[arg(long, default_value_t = 84)]
+        days: u32,
+        #[arg(long, default_value_t = 300)]
+        per_day: u32,
     },
 }

@@ -9,6 +9,7 @@ mod nlp_cmd;
 
 use clap::Parser;
 use cli::{Cli, Command};
+use std::io::Write;
 use std::process::ExitCode;
 
 #[tokio::main]
@@ -55,6 +56,68 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Import(args) => import::run(&settings, args, cli.json).await,
+        Command::Simulate(args) if args.inject.is_some() => {
+            let kind = scenarios::ScenarioKind::parse(args.inject.as_deref().unwrap_or_default())?;
+            let output = args.output.clone().ok_or_else(|| {
+                anyhow::anyhow!("--inject needs --output FILE (the truth file goes next to it)")
+            })?;
+            let cfg = args.sim_config()?;
+            let params = scenarios::ScenarioParams {
+                seed: cfg.seed,
+                days: cfg.days,
+                customers_per_day: cfg.customers_per_day,
+                start: cfg.start,
+            };
+            let sc = scenarios::scenario(kind, &params)?;
+            let mut out = std::io::BufWriter::new(std::fs::File::create(&output)?);
+            for r in &sc.records {
+                writeln!(out, "{}", channels::native::to_line(r))?;
+            }
+            out.flush()?;
+            let truth = output.with_extension("truth.json");
+            std::fs::write(&truth, serde_json::to_string_pretty(&sc.truths)?)?;
+            eprintln!(
+                "wrote {} records to {} and {} truths to {}",
+                sc.records.len(),
+                output.display(),
+                sc.truths.len(),
+                truth.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Eval(args) => match args.what {
+            cli::EvalWhat::Detectors {
+                seeds,
+                kinds,
+                days,
+                per_day,
+            } => {
+                let kinds = if kinds.is_empty() {
+                    scenarios::ScenarioKind::ALL.to_vec()
+                } else {
+                    kinds
+                        .iter()
+                        .map(|k| scenarios::ScenarioKind::parse(k))
+                        .collect::<Result<_, _>>()?
+                };
+                anyhow::ensure!(!seeds.is_empty(), "--seeds must name at least one seed");
+                let opts = scenarios::eval::EvalOptions {
+                    seeds,
+                    kinds,
+                    days,
+                    customers_per_day: per_day,
+                    config: settings.analytics.detect.clone(),
+                };
+                let report =
+                    tokio::task::spawn_blocking(move || scenarios::eval::run(&opts)).await??;
+                if cli.json {
+                    println!("{}", serde_json::to_string(&report)?);
+                } else {
+                    println!("{report}");
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+        },
         Command::Simulate(args) => {
             let cfg = args.sim_config()?;
             let out: Box<dyn std::io::Write> = match &args.output {

@@ -394,3 +394,62 @@ async fn nlp_train_eval_and_bad_training_files() {
     assert!(err.contains("distinct label"), "{err}");
     scratch.destroy().await.unwrap();
 }
+
+#[tokio::test]
+async fn simulate_with_an_injected_anomaly_writes_its_truth() {
+    let Some(scratch) = fresh("sqlite").await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("spike.jsonl");
+    let (code, _, err) = earshot(
+        &scratch.url,
+        &[
+            "simulate",
+            "--inject",
+            "volume_spike",
+            "--days",
+            "30",
+            "--per-day",
+            "40",
+            "--seed",
+            "5",
+            "--start",
+            "2026-01-05T00:00:00Z",
+            "-o",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let truth: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("spike.truth.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(
+        truth
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["kind"] == "spike"),
+        "{truth}"
+    );
+    let (code, out, err) = earshot(&scratch.url, &["import", "--json", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(json(&out)["rejected"], 0);
+    let (code, _, err) = earshot(
+        &scratch.url,
+        &[
+            "simulate",
+            "--inject",
+            "meteor",
+            "-o",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("meteor") && err.contains("volume_spike"),
+        "{err}"
+    );
+    scratch.destroy().await.unwrap();
+}
