@@ -186,10 +186,6 @@ fn throughput(texts: &[&str], mut f: impl FnMut(&str) -> usize) -> f64 {
     texts.len() as f64 / best
 }
 
-fn row(name: &str, r: &Report) -> String {
-    format!("| {name} | {:.3} | {:.3} |", r.accuracy, r.macro_f1)
-}
-
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let dir = PathBuf::from(
@@ -372,7 +368,15 @@ fn main() -> Result<()> {
         sent_examples.len(),
         bytes.len() as f64 / 1e6
     );
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!("## Throughput (one core, airline texts, best of 3 passes)\n");
+    println!(
+        "load average before: {}\n",
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
     println!("| operation | messages/s | µs/message |");
     println!("|---|---|---|");
     let show = |name: &str, mps: f64| println!("| {name} | {mps:.0} | {:.2} |", 1e6 / mps);
@@ -411,6 +415,13 @@ fn main() -> Result<()> {
             scorer / v.messages_per_second
         );
     }
-    let _ = row; // keep helper available for ad-hoc tables
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!(
+        "load average after: {}",
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
     Ok(())
 }

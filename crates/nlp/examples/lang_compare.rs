@@ -3,7 +3,7 @@
 //!
 //!     cargo run -p nlp --release --features lingua-compare --example lang_compare [-- /work/shared/data]
 //!
-//! The labelled posts below were written for this comparison (8-80 characters, the length of a
+//! The labelled posts below were written for this comparison (16-39 characters, the length of a
 //! typical complaint or reply). When a data folder is given, the airline tweets (all English) are
 //! also used: the share detected as English and the speed on real posts.
 
