@@ -76,7 +76,7 @@ pub struct ImportArgs {
     #[arg(long, value_enum, default_value = "jsonl")]
     pub format: Format,
     /// Records per transaction
-    #[arg(long, default_value_t = 2000)]
+    #[arg(long, default_value_t = 5000)]
     pub batch: usize,
     /// Hide the progress bar
     #[arg(long)]
@@ -167,7 +167,7 @@ pub enum BenchWhat {
         #[arg(long, default_value_t = 100_000)]
         messages: usize,
         /// Records per transaction
-        #[arg(long, default_value_t = 2000)]
+        #[arg(long, default_value_t = 5000)]
         batch: usize,
     },
 }

@@ -24,6 +24,10 @@ fn progress(total: Option<u64>, show: bool) -> ProgressBar {
     }
 }
 
+/// Records per transaction for in-memory imports: large enough to amortise
+/// each transaction's fixed cost, small enough to keep a batch in memory.
+const BATCH: usize = 5000;
+
 /// Ingests in-memory records in batches (used by the demo and twcs import).
 pub async fn ingest_records(
     pipeline: &Pipeline,
@@ -32,13 +36,13 @@ pub async fn ingest_records(
 ) -> anyhow::Result<IngestReport> {
     let pb = progress(Some(records.len() as u64), show);
     let mut report = IngestReport::default();
-    let mut batch = Vec::with_capacity(2000);
+    let mut batch = Vec::with_capacity(BATCH);
     for (i, record) in records.into_iter().enumerate() {
         batch.push(Item {
             origin: i + 1,
             record,
         });
-        if batch.len() == 2000 {
+        if batch.len() == BATCH {
             let n = batch.len() as u64;
             report.merge(pipeline.ingest(std::mem::take(&mut batch)).await?);
             pb.inc(n);
