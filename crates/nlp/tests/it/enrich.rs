@@ -471,3 +471,110 @@ fn shared_across_threads() {
         assert_eq!(h.join().unwrap(), SentimentLabel::Positive);
     }
 }
+
+/// Random strings built from pieces that exercise every tokeniser path (ASCII words, capitals,
+/// elongations, joiners, mentions, hashtags, URLs, digits, cards, e-mails, emoji with modifiers,
+/// emoticons, multi-byte letters, odd whitespace, control characters): `enrich` must return
+/// values in range and spans on character boundaries, and never panic.
+#[test]
+fn random_inputs_keep_invariants() {
+    const PIECES: &[&str] = &[
+        "good",
+        "BAD",
+        "sooooo",
+        "not",
+        "never",
+        "but",
+        "don't",
+        "can’t",
+        "@united",
+        "#NeverAgain",
+        "#",
+        "@",
+        "http://x.co/a?b=c",
+        "www.",
+        "123",
+        "3.5",
+        "1,000",
+        "4111 1111 1111 1111",
+        "+1 (555) 123-4567",
+        "a@b.io",
+        "@b.io",
+        "😡",
+        "👍🏽",
+        "👨‍👩‍👧",
+        "\u{FE0F}",
+        "\u{200D}",
+        ":)",
+        ":-(",
+        "</3",
+        "xD",
+        "!!!",
+        "???",
+        "...",
+        "…",
+        "¿",
+        "é",
+        "Ünïcödé",
+        "日本語",
+        "мой",
+        "مرحبا",
+        " ",
+        "\t",
+        "\n",
+        "\u{a0}",
+        "\u{3000}",
+        "\u{0}",
+        "\u{7f}",
+        "'",
+        "-",
+        "_",
+        ",",
+        ".",
+        "order #AB12345",
+        "account 99887766",
+        "still waiting",
+        "where is my",
+        "on hold",
+        "war zone",
+        "x",
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    ];
+    let e = enricher();
+    let mut state = 0x1234_5678_9abc_def0u64;
+    let mut next = move || {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    for _ in 0..3000 {
+        let n = (next() % 24) as usize;
+        let mut text = String::new();
+        for _ in 0..n {
+            text.push_str(PIECES[(next() % PIECES.len() as u64) as usize]);
+            if next() % 3 != 0 {
+                text.push(' ');
+            }
+        }
+        let r = e.enrich(&text, None);
+        assert!((0.0..=1.0).contains(&r.language_confidence), "{text:?}");
+        assert!((-1.0..=1.0).contains(&r.sentiment.score), "{text:?}");
+        assert!((0.0..=1.0).contains(&r.sentiment.confidence), "{text:?}");
+        assert!((0.0..=1.0).contains(&r.topic_confidence), "{text:?}");
+        assert!(r.phrases.len() <= e.config().max_phrases);
+        let mut last_end = 0;
+        for s in &r.pii {
+            assert!(
+                s.start < s.end && s.start >= last_end,
+                "{text:?}: {:?}",
+                r.pii
+            );
+            assert!(text.get(s.start..s.end).is_some(), "{text:?}");
+            last_end = s.end;
+        }
+        let red = redact(&text, &r.pii);
+        assert!(red.len() <= text.len() + 10 * r.pii.len(), "{text:?}");
+    }
+}
