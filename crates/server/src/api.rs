@@ -50,6 +50,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(events))
         .routes(routes!(health))
         .routes(routes!(correct_sentiment))
+        .routes(routes!(redact_message))
         .routes(routes!(reload_nlp))
 }
 
@@ -180,21 +181,41 @@ fn conversation_id(s: &str) -> Result<ConversationId, ApiError> {
         .map_err(|_| ApiError::NotFound(format!("conversation {s}")))
 }
 
-/// One conversation with its customer, messages, notes and audit events.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ConversationQuery {
+    /// Replace e-mail addresses, phone numbers, payment cards and order/account
+    /// numbers in message texts and notes with placeholders (the stored data is unchanged).
+    redact: Option<bool>,
+}
+
+/// One conversation with its customer, messages, notes and audit events;
+/// `?redact=true` exports it with personal data masked.
 #[utoipa::path(get, path = "/api/v1/conversations/{id}", tag = "conversations",
-    params(("id" = String, Path, description = "conversation id")),
+    params(("id" = String, Path, description = "conversation id"), ConversationQuery),
     responses((status = 200, body = Object), (status = 404, body = ErrorBody)))]
 async fn get_conversation(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    Query(q): Query<ConversationQuery>,
 ) -> Result<Json<store::ConversationDetail>, ApiError> {
     let id = conversation_id(&id)?;
-    state
+    let mut detail = state
         .store()
         .get_conversation(id)
         .await?
-        .map(Json)
-        .ok_or_else(|| ApiError::NotFound(format!("conversation {id}")))
+        .ok_or_else(|| ApiError::NotFound(format!("conversation {id}")))?;
+    if q.redact.unwrap_or(false) {
+        let enrichers = state.pipeline.enrichers();
+        let e = &enrichers.default;
+        for m in &mut detail.messages {
+            m.message.text = nlp::redact(&m.message.text, &e.pii(&m.message.text));
+        }
+        for n in &mut detail.notes {
+            n.body = nlp::redact(&n.body, &e.pii(&n.body));
+        }
+    }
+    Ok(Json(detail))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -828,4 +849,58 @@ async fn insight_digest(
     )
     .await?;
     Ok(Json(digests))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RedactBody {
+    pub actor: String,
+    /// Why the stored text is changed (e.g. an erasure request).
+    pub reason: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RedactResult {
+    /// How many personal-data spans were replaced.
+    pub redacted_spans: usize,
+    /// Their kinds (email, phone, payment_card, order_number, account_number).
+    pub kinds: Vec<String>,
+}
+
+/// Permanently masks personal data in a stored message. This is the only way
+/// the stored original changes, and it is audited (who, why, which kinds).
+#[utoipa::path(post, path = "/api/v1/messages/{id}/redact", request_body = RedactBody, tag = "nlp",
+    params(("id" = String, Path, description = "message id")),
+    responses((status = 200, body = RedactResult), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn redact_message(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<RedactBody>, JsonRejection>,
+) -> Result<Json<RedactResult>, ApiError> {
+    let Json(b) = body.map_err(json_error)?;
+    need("actor", &b.actor)?;
+    need("reason", &b.reason)?;
+    let id: MessageId = id
+        .parse()
+        .map_err(|_| ApiError::NotFound(format!("message {id}")))?;
+    let text = state
+        .store()
+        .message_text(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("message {id}")))?;
+    let enrichers = state.pipeline.enrichers();
+    let spans = enrichers.default.pii(&text);
+    let kinds: Vec<String> = spans.iter().map(|s| s.kind.as_str().to_string()).collect();
+    if !spans.is_empty() {
+        let redacted = nlp::redact(&text, &spans);
+        let detail = serde_json::json!({ "reason": b.reason, "kinds": kinds });
+        state
+            .store()
+            .redact_message(id, &redacted, &b.actor, detail)
+            .await?;
+    }
+    Ok(Json(RedactResult {
+        redacted_spans: spans.len(),
+        kinds,
+    }))
 }

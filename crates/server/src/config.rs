@@ -213,7 +213,8 @@ then = { queue = "vip", priority = "high" }
         let s: Settings = toml::from_str(block).unwrap_or_else(|e| panic!("README config: {e}"));
         assert_eq!(s.routing.rules.len(), 3);
         assert_eq!(s.analytics.webhooks.len(), 1);
-        domain::routing::Router::new(s.routing.default_queue, s.routing.rules).expect("README rules are valid");
+        domain::routing::Router::new(s.routing.default_queue, s.routing.rules)
+            .expect("README rules are valid");
     }
 
     #[test]

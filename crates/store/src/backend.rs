@@ -1423,6 +1423,44 @@ macro_rules! shared_methods {
                     .collect()
             }
 
+            /// Replaces a message's stored text with its redacted form (an audited
+            /// action: the event records who, why and which kinds of data, never the data).
+            pub async fn redact_message(&self, message: MessageId, redacted: &str, actor: &str, detail: serde_json::Value) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                let row = sqlx::query("SELECT conversation_id FROM messages WHERE id = $1")
+                    .bind(message.0)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or_else(|| StoreError::NotFound(format!("message {message}")))?;
+                let conv: Option<Uuid> = row.try_get("conversation_id")?;
+                sqlx::query("UPDATE messages SET body = $1 WHERE id = $2")
+                    .bind(redacted)
+                    .bind(message.0)
+                    .execute(&mut *tx)
+                    .await?;
+                let (subject_type, subject_id) = match conv {
+                    Some(c) => ("conversation", c.to_string()),
+                    None => ("message", message.to_string()),
+                };
+                let mut payload = detail;
+                payload["message_id"] = serde_json::json!(message);
+                let ev = NewEvent::new(time::OffsetDateTime::now_utc(), actor, "message.redacted", subject_type, subject_id, payload);
+                Self::append_events(&mut tx, &[ev]).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            pub async fn message_text(&self, message: MessageId) -> Result<Option<String>> {
+                let row = sqlx::query("SELECT body FROM messages WHERE id = $1")
+                    .bind(message.0)
+                    .fetch_optional(&self.read)
+                    .await?;
+                Ok(match row {
+                    Some(r) => Some(r.try_get("body")?),
+                    None => None,
+                })
+            }
+
             /// Stores an agent's correction of a message's sentiment (audited);
             /// the message's own enrichment is left as it was.
             pub async fn correct_sentiment(&self, message: MessageId, label: &str, actor: &str) -> Result<()> {

@@ -225,6 +225,21 @@ impl Store {
         dispatch!(self, s => s.all_rules().await)
     }
 
+    /// Replaces a message's stored text with its redacted form (audited).
+    pub async fn redact_message(
+        &self,
+        message: domain::MessageId,
+        redacted: &str,
+        actor: &str,
+        detail: serde_json::Value,
+    ) -> Result<()> {
+        dispatch!(self, s => s.redact_message(message, redacted, actor, detail).await)
+    }
+
+    pub async fn message_text(&self, message: domain::MessageId) -> Result<Option<String>> {
+        dispatch!(self, s => s.message_text(message).await)
+    }
+
     /// Stores an agent's sentiment correction of a message (audited).
     pub async fn correct_sentiment(
         &self,

@@ -461,3 +461,72 @@ async fn insight_workflow_over_http(backend: &str) {
     app.stop().await;
 }
 on_both!(insights_http, insight_workflow_over_http);
+
+async fn pii_redaction_on_export_and_audited_erasure(backend: &str) {
+    let Some(app) = spawn(backend, Settings::default()).await else {
+        return;
+    };
+    let text = "card 4111 1111 1111 1111 was charged twice, mail me at ann@example.com";
+    let (s, _) = app
+        .post(
+            "/api/v1/ingest",
+            json!([v(inbound("1", "ann", "2026-03-02T09:00:00Z", text))]),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (_, list) = app.get("/api/v1/conversations").await;
+    let id = list[0]["id"].as_str().unwrap().to_string();
+    let (_, plain) = app.get(&format!("/api/v1/conversations/{id}")).await;
+    assert_eq!(
+        plain["messages"][0]["message"]["text"], text,
+        "stored original unchanged"
+    );
+    let (_, masked) = app
+        .get(&format!("/api/v1/conversations/{id}?redact=true"))
+        .await;
+    let masked_text = masked["messages"][0]["message"]["text"].as_str().unwrap();
+    assert!(
+        !masked_text.contains("4111") && !masked_text.contains("ann@example.com"),
+        "{masked_text}"
+    );
+    assert!(masked_text.contains("charged twice"));
+    let (_, again) = app.get(&format!("/api/v1/conversations/{id}")).await;
+    assert_eq!(
+        again["messages"][0]["message"]["text"], text,
+        "an export does not change the store"
+    );
+
+    let msg_id = plain["messages"][0]["id"].as_str().unwrap();
+    let (s, r) = app
+        .post(
+            &format!("/api/v1/messages/{msg_id}/redact"),
+            json!({ "actor": "dpo:lee", "reason": "erasure request 42" }),
+        )
+        .await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["redacted_spans"], 2);
+    let (_, after) = app.get(&format!("/api/v1/conversations/{id}")).await;
+    let stored = after["messages"][0]["message"]["text"].as_str().unwrap();
+    assert!(!stored.contains("4111"), "{stored}");
+    let ev = after["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "message.redacted")
+        .unwrap();
+    assert_eq!(ev["actor"], "dpo:lee");
+    assert_eq!(ev["payload"]["reason"], "erasure request 42");
+    assert!(
+        !ev.to_string().contains("4111"),
+        "the audit event never holds the data"
+    );
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/messages/{msg_id}/redact"),
+            json!({ "actor": "dpo:lee", "reason": "" }),
+        )
+        .await;
+    assert_eq!(s, 400);
+    app.stop().await;
+}
+on_both!(pii, pii_redaction_on_export_and_audited_erasure);
