@@ -330,6 +330,18 @@ pub fn binom_sf(k: f64, n: f64, p: f64) -> f64 {
     beta_inc(k, n - k + 1.0, p)
 }
 
+/// P(T ≥ t) for Student's t with `df` degrees of freedom (normal for huge or invalid df).
+pub fn t_sf(t: f64, df: f64) -> f64 {
+    if !t.is_finite() {
+        return if t > 0.0 { 0.0 } else { 1.0 };
+    }
+    if !(df > 0.0) || df > 1e7 {
+        return norm_sf(t);
+    }
+    let tail = 0.5 * beta_inc(df / 2.0, 0.5, df / (df + t * t));
+    if t >= 0.0 { tail } else { 1.0 - tail }
+}
+
 /// Mann–Kendall trend test on an (ordered) series with gaps (`NaN` values are skipped).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MannKendall {
@@ -517,6 +529,10 @@ mod tests {
         // P(K >= 8 | n = 10, p = 0.5) = 56/1024
         assert!((binom_sf(8.0, 10.0, 0.5) - 56.0 / 1024.0).abs() < 1e-9);
         assert!((ln_gamma(5.0) - 24f64.ln()).abs() < 1e-10);
+        // t with 1 df is Cauchy: P(T >= 1) = 1/4
+        assert!((t_sf(1.0, 1.0) - 0.25).abs() < 1e-9);
+        assert!((t_sf(2.0, 1e9) - norm_sf(2.0)).abs() < 1e-9);
+        assert!(t_sf(3.5, 13.0) > 5.0 * norm_sf(3.5));
         // negative binomial r = 2, mean 2 (p = 1/2): P(X >= 1) = 1 - p^r = 0.75
         assert!((count_sf(1.0, 2.0, 1.0, 0.5) - 0.75).abs() < 1e-9);
         assert!((count_cdf(0.0, 2.0, 1.0, 0.5) - 0.25).abs() < 1e-9);

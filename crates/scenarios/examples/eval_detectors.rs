@@ -13,7 +13,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let val = args.get(i + 1).cloned().unwrap_or_default();
         match args[i].as_str() {
             "--seeds" => opts.seeds = val.split(',').map(str::parse).collect::<Result<_, _>>()?,
-            "--kinds" => opts.kinds = val.split(',').map(ScenarioKind::parse).collect::<Result<_, _>>()?,
+            "--kinds" => {
+                opts.kinds = val
+                    .split(',')
+                    .map(ScenarioKind::parse)
+                    .collect::<Result<_, _>>()?
+            }
             "--days" => opts.days = val.parse()?,
             "--customers" => opts.customers_per_day = val.parse()?,
             "--json" => json = Some(val),

@@ -102,7 +102,10 @@ pub struct EvalReport {
 
 /// Same finding reported again by a later run: same kind and scope, windows touching.
 fn same_finding(a: &Detection, b: &Detection) -> bool {
-    a.kind == b.kind && a.scope == b.scope && a.start_ms <= b.end_ms + DAY_MS && b.start_ms <= a.end_ms + DAY_MS
+    a.kind == b.kind
+        && a.scope == b.scope
+        && a.start_ms <= b.end_ms + DAY_MS
+        && b.start_ms <= a.end_ms + DAY_MS
 }
 
 /// Replays a scenario and runs the detectors as of every midnight.
@@ -159,7 +162,10 @@ fn matches(t: &Truth, d: &Detection) -> bool {
     }
     let (ts, te) = (ms(t.start), ms(t.end));
     let overlap = d.start_ms <= te + DAY_MS && d.end_ms >= ts - DAY_MS;
-    let scope_ok = t.scopes.is_empty() || t.scopes.iter().any(|(dim, v)| *dim == d.scope.dim && *v == d.scope.value);
+    let scope_ok = t.scopes.is_empty()
+        || t.scopes
+            .iter()
+            .any(|(dim, v)| *dim == d.scope.dim && *v == d.scope.value);
     let metric_ok = t.metrics.is_empty() || t.metrics.contains(&d.scope.metric);
     let marker_ok = t.marker.as_ref().is_none_or(|m| {
         let m = m.to_lowercase();
@@ -170,11 +176,18 @@ fn matches(t: &Truth, d: &Detection) -> bool {
 
 fn explained(t: &Truth, d: &Detection) -> bool {
     let (ts, te) = (ms(t.start), ms(t.end));
-    (d.kind == t.kind || t.also.contains(&d.kind)) && d.start_ms <= te + 3 * DAY_MS && d.end_ms >= ts - DAY_MS
+    (d.kind == t.kind || t.also.contains(&d.kind))
+        && d.start_ms <= te + 3 * DAY_MS
+        && d.end_ms >= ts - DAY_MS
 }
 
 /// Scores one scenario.
-pub fn score(sc: &Scenario, dets: Vec<Detection>, cfg: &DetectConfig, seconds: f64) -> ScenarioResult {
+pub fn score(
+    sc: &Scenario,
+    dets: Vec<Detection>,
+    cfg: &DetectConfig,
+    seconds: f64,
+) -> ScenarioResult {
     let start = ms(sc.params.start);
     let end = ms(sc.end());
     let judged_from = start + cfg.min_history_days.max(0) * DAY_MS;
@@ -186,7 +199,11 @@ pub fn score(sc: &Scenario, dets: Vec<Detection>, cfg: &DetectConfig, seconds: f
         let hits: Vec<&Detection> = dets.iter().filter(|d| matches(t, d)).collect();
         let first = hits.iter().min_by_key(|d| d.detected_at_ms);
         let cause_first = match (&t.cause_change_id, first) {
-            (Some(id), Some(d)) => Some(d.probable_causes.first().is_some_and(|c| &c.change_id == id)),
+            (Some(id), Some(d)) => Some(
+                d.probable_causes
+                    .first()
+                    .is_some_and(|c| &c.change_id == id),
+            ),
             _ => None,
         };
         truths.push(TruthResult {
@@ -225,7 +242,11 @@ fn median(v: &mut [f64]) -> Option<f64> {
     }
     v.sort_by(f64::total_cmp);
     let n = v.len();
-    Some(if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 })
+    Some(if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    })
 }
 
 /// Runs every scenario kind of `opts` for every seed and aggregates the results.
@@ -251,14 +272,31 @@ pub fn run(opts: &EvalOptions) -> Result<EvalReport, ScenarioError> {
 
 pub fn aggregate(opts: &EvalOptions, results: Vec<ScenarioResult>, seconds: f64) -> EvalReport {
     let clean_days: f64 = results.iter().map(|r| r.clean_days).sum();
-    let per4 = |n: usize| if clean_days > 0.0 { n as f64 / (clean_days / 28.0) } else { 0.0 };
+    let per4 = |n: usize| {
+        if clean_days > 0.0 {
+            n as f64 / (clean_days / 28.0)
+        } else {
+            0.0
+        }
+    };
     let mut rows = Vec::new();
     for k in DetectionKind::ALL {
-        let truths: Vec<&TruthResult> = results.iter().flat_map(|r| r.truths.iter()).filter(|t| t.truth.kind == k).collect();
+        let truths: Vec<&TruthResult> = results
+            .iter()
+            .flat_map(|r| r.truths.iter())
+            .filter(|t| t.truth.kind == k)
+            .collect();
         let found = truths.iter().filter(|t| t.found).count();
         let mut delays: Vec<f64> = truths.iter().filter_map(|t| t.delay_hours).collect();
-        let max_delay = delays.iter().copied().fold(None, |a: Option<f64>, x| Some(a.map_or(x, |a| a.max(x))));
-        let fa = results.iter().flat_map(|r| r.false_alarms.iter()).filter(|d| d.kind == k).count();
+        let max_delay = delays
+            .iter()
+            .copied()
+            .fold(None, |a: Option<f64>, x| Some(a.map_or(x, |a| a.max(x))));
+        let fa = results
+            .iter()
+            .flat_map(|r| r.false_alarms.iter())
+            .filter(|d| d.kind == k)
+            .count();
         rows.push(DetectorRow {
             detector: k,
             injected: truths.len(),
@@ -271,7 +309,11 @@ pub fn aggregate(opts: &EvalOptions, results: Vec<ScenarioResult>, seconds: f64)
         });
     }
     let fa_total: usize = results.iter().map(|r| r.false_alarms.len()).sum();
-    let causes: Vec<bool> = results.iter().flat_map(|r| r.truths.iter()).filter_map(|t| t.cause_first).collect();
+    let causes: Vec<bool> = results
+        .iter()
+        .flat_map(|r| r.truths.iter())
+        .filter_map(|t| t.cause_first)
+        .collect();
     EvalReport {
         options: opts.clone(),
         rows,
@@ -333,14 +375,23 @@ impl fmt::Display for EvalReport {
         let misses: Vec<String> = self
             .scenarios
             .iter()
-            .flat_map(|s| s.truths.iter().filter(|t| !t.found).map(move |t| format!("{} ({})", s.name, t.truth.description)))
+            .flat_map(|s| {
+                s.truths
+                    .iter()
+                    .filter(|t| !t.found)
+                    .map(move |t| format!("{} ({})", s.name, t.truth.description))
+            })
             .collect();
         if !misses.is_empty() {
             writeln!(f, "missed: {}", misses.join("; "))?;
         }
         for s in &self.scenarios {
             for d in s.false_alarms.iter().chain(s.unexplained.iter()) {
-                let what = if s.false_alarms.contains(d) { "false alarm" } else { "unexplained" };
+                let what = if s.false_alarms.contains(d) {
+                    "false alarm"
+                } else {
+                    "unexplained"
+                };
                 writeln!(
                     f,
                     "{what} in {}: {} {} {}={} day {:.1} (p {:.2e}, severity {:.2})",
@@ -349,7 +400,13 @@ impl fmt::Display for EvalReport {
                     d.scope.metric,
                     d.scope.dim.as_str(),
                     d.scope.value,
-                    (d.start_ms - ms(s.truths.first().map_or(self.options_start(), |_| self.options_start()))) as f64 / DAY_MS as f64,
+                    (d.start_ms
+                        - ms(s
+                            .truths
+                            .first()
+                            .map_or(self.options_start(), |_| self.options_start())))
+                        as f64
+                        / DAY_MS as f64,
                     d.p_value,
                     d.severity
                 )?;

@@ -60,15 +60,25 @@ fn threads(records: &[Record], enricher: &nlp::Enricher) -> Vec<Conv> {
                     let cust = *customers
                         .entry((m.channel, m.author.id.clone()))
                         .or_insert_with(|| CustomerId(uuid::Uuid::from_u64_pair(7, n)));
-                    let lat = latest.get(&cust).and_then(|k| state.get(*k)).map(Conversation::as_ref);
-                    let k = match thread_inbound(cust, m.created_at, parent_ref.as_ref(), lat.as_ref(), &cfg) {
+                    let lat = latest
+                        .get(&cust)
+                        .and_then(|k| state.get(*k))
+                        .map(Conversation::as_ref);
+                    let k = match thread_inbound(
+                        cust,
+                        m.created_at,
+                        parent_ref.as_ref(),
+                        lat.as_ref(),
+                        &cfg,
+                    ) {
                         ThreadDecision::Join(id) => ids.get(&id).copied(),
                         _ => None,
                     };
                     let k = match k {
                         Some(k) => k,
                         None => {
-                            let mut c = Conversation::open(cust, m.channel, m.created_at, &routed, None);
+                            let mut c =
+                                Conversation::open(cust, m.channel, m.created_at, &routed, None);
                             c.id = ConversationId(uuid::Uuid::from_u64_pair(8, state.len() as u64));
                             ids.insert(c.id, state.len());
                             state.push(c);
@@ -80,7 +90,10 @@ fn threads(records: &[Record], enricher: &nlp::Enricher) -> Vec<Conv> {
                                 first_inbound: i,
                                 first_reply: None,
                                 resolved: None,
-                                topic: e.topic.as_deref().and_then(|t| Topic::ALL.into_iter().find(|x| x.as_str() == t)),
+                                topic: e
+                                    .topic
+                                    .as_deref()
+                                    .and_then(|t| Topic::ALL.into_iter().find(|x| x.as_str() == t)),
                                 negative_start: e.sentiment.label.as_str() == "negative",
                             });
                             state.len() - 1
@@ -186,13 +199,29 @@ impl Forge {
         }
     }
 
-    fn message(&mut self, channel: Channel, inbound: bool, author: Author, text: String, at: OffsetDateTime, reply_to: Option<String>) -> String {
+    fn message(
+        &mut self,
+        channel: Channel,
+        inbound: bool,
+        author: Author,
+        text: String,
+        at: OffsetDateTime,
+        reply_to: Option<String>,
+    ) -> String {
         let id = self.id("msg");
         self.out.push(Record::Message(InboundMessage {
             channel,
             external_id: id.clone(),
-            direction: if inbound { Direction::Inbound } else { Direction::Outbound },
-            visibility: if channel.is_social() { Visibility::Public } else { Visibility::Private },
+            direction: if inbound {
+                Direction::Inbound
+            } else {
+                Direction::Outbound
+            },
+            visibility: if channel.is_social() {
+                Visibility::Public
+            } else {
+                Visibility::Private
+            },
             author,
             brand_account: Some("AcmeCare".into()),
             text,
@@ -203,7 +232,13 @@ impl Forge {
         id
     }
 
-    fn lifecycle(&mut self, channel: Channel, message_id: &str, action: LifecycleAction, at: OffsetDateTime) {
+    fn lifecycle(
+        &mut self,
+        channel: Channel,
+        message_id: &str,
+        action: LifecycleAction,
+        at: OffsetDateTime,
+    ) {
         let id = self.id("ev");
         let agent = self.rng.pick(&AGENTS).unwrap_or("maria");
         self.out.push(Record::Lifecycle(LifecycleEvent {
@@ -217,7 +252,15 @@ impl Forge {
     }
 
     /// A whole conversation: opening, a brand answer, resolution. Returns its resolution time.
-    fn conversation(&mut self, channel: Channel, author: Author, at: OffsetDateTime, topic: Topic, sentiment: Sentiment, repeat: bool) -> OffsetDateTime {
+    fn conversation(
+        &mut self,
+        channel: Channel,
+        author: Author,
+        at: OffsetDateTime,
+        topic: Topic,
+        sentiment: Sentiment,
+        repeat: bool,
+    ) -> OffsetDateTime {
         let mut body = self.say(|r| text::opening(r, Lang::En, topic, sentiment));
         if repeat {
             body = format!("{}{body}", text::repeat_prefix(&mut self.rng, Lang::En));
@@ -229,17 +272,31 @@ impl Forge {
             followers: None,
         };
         let first = self.message(channel, true, author, body, at, None);
-        let reply_at = at + Duration::seconds((self.rng.lognormal(25.0, 0.8) * 60.0).clamp(30.0, 86_400.0) as i64);
+        let reply_at = at
+            + Duration::seconds((self.rng.lognormal(25.0, 0.8) * 60.0).clamp(30.0, 86_400.0) as i64);
         let reply = self.say(|r| text::first_reply(r, Lang::En, topic, false));
         self.message(channel, false, brand, reply, reply_at, Some(first.clone()));
-        let done = reply_at + Duration::seconds((self.rng.lognormal(60.0, 0.7) * 60.0).clamp(60.0, 86_400.0) as i64);
+        let done = reply_at
+            + Duration::seconds((self.rng.lognormal(60.0, 0.7) * 60.0).clamp(60.0, 86_400.0) as i64);
         self.lifecycle(channel, &first, LifecycleAction::Resolve, done);
         done
     }
 }
 
-const SOCIAL: [Channel; 4] = [Channel::X, Channel::Facebook, Channel::Instagram, Channel::Tiktok];
-const TOPICS: [Topic; 6] = [Topic::Delivery, Topic::Billing, Topic::AccountAccess, Topic::Refund, Topic::ProductQuality, Topic::CustomerService];
+const SOCIAL: [Channel; 4] = [
+    Channel::X,
+    Channel::Facebook,
+    Channel::Instagram,
+    Channel::Tiktok,
+];
+const TOPICS: [Topic; 6] = [
+    Topic::Delivery,
+    Topic::Billing,
+    Topic::AccountAccess,
+    Topic::Refund,
+    Topic::ProductQuality,
+    Topic::CustomerService,
+];
 
 fn owner(topic: &str) -> String {
     let m = OwnerMap::default();
@@ -247,34 +304,64 @@ fn owner(topic: &str) -> String {
 }
 
 /// Applies `kind` to the clean `records`; returns the new records (time-ordered) and truths.
-pub(crate) fn inject(kind: ScenarioKind, p: &ScenarioParams, mut records: Vec<Record>) -> Result<(Vec<Record>, Vec<Truth>), ScenarioError> {
+pub(crate) fn inject(
+    kind: ScenarioKind,
+    p: &ScenarioParams,
+    mut records: Vec<Record>,
+) -> Result<(Vec<Record>, Vec<Truth>), ScenarioError> {
     if kind == ScenarioKind::Clean {
         return Ok((records, Vec::new()));
     }
-    let enricher = nlp::Enricher::new(nlp::NlpConfig::default()).map_err(crate::replay::ReplayError::from)?;
+    let enricher =
+        nlp::Enricher::new(nlp::NlpConfig::default()).map_err(crate::replay::ReplayError::from)?;
     let convs = threads(&records, &enricher);
     let mut rng = Rng::new(mix(&[p.seed, 0x1A7E, kind as u64]));
     let days = i64::from(p.days);
     let end = p.start + Duration::days(days);
     // Anomalies start after eight weeks of history (earlier in short scenarios).
     let base_day = (days * 2 / 3).min(56);
-    let short_start = p.start + Duration::days(base_day + rng.between(0, 10) as i64) + Duration::hours(rng.between(8, 19) as i64) + Duration::minutes(rng.between(0, 59) as i64);
+    let short_start = p.start
+        + Duration::days(base_day + rng.between(0, 10) as i64)
+        + Duration::hours(rng.between(8, 19) as i64)
+        + Duration::minutes(rng.between(0, 59) as i64);
     let bleed_start = p.start + Duration::days((base_day - 8).max(14) + rng.between(0, 6) as i64);
-    let mut f = Forge { rng: Rng::new(mix(&[p.seed, 0xF0, kind as u64])), n: 0, out: Vec::new() };
+    let mut f = Forge {
+        rng: Rng::new(mix(&[p.seed, 0xF0, kind as u64])),
+        n: 0,
+        out: Vec::new(),
+    };
     let mut drop = vec![false; records.len()];
     let mut truths = Vec::new();
     let topic = TOPICS[rng.index(TOPICS.len())];
     let channel = SOCIAL[rng.index(SOCIAL.len())];
     let with_cause = rng.chance(0.7);
-    let add_change = |f: &mut Forge, at: OffsetDateTime, kind: ChangeKind, title: String, team: String| -> Option<String> {
+    let add_change = |f: &mut Forge,
+                      at: OffsetDateTime,
+                      kind: ChangeKind,
+                      title: String,
+                      team: String|
+     -> Option<String> {
         if !with_cause {
             return None;
         }
         let id = f.id("change");
-        f.out.push(Record::Change(ChangeEntry { id: id.clone(), kind, title, owner_team: team, at }));
+        f.out.push(Record::Change(ChangeEntry {
+            id: id.clone(),
+            kind,
+            title,
+            owner_team: team,
+            at,
+        }));
         Some(id)
     };
-    let truth = |kind: K, also: Vec<K>, metrics: &[&str], scopes: Vec<(Dim, String)>, start: OffsetDateTime, end: OffsetDateTime, cause: Option<String>, description: String| Truth {
+    let truth = |kind: K,
+                 also: Vec<K>,
+                 metrics: &[&str],
+                 scopes: Vec<(Dim, String)>,
+                 start: OffsetDateTime,
+                 end: OffsetDateTime,
+                 cause: Option<String>,
+                 description: String| Truth {
         id: format!("{}-{}", kind.as_str(), p.seed),
         kind,
         also,
@@ -305,20 +392,32 @@ pub(crate) fn inject(kind: ScenarioKind, p: &ScenarioParams, mut records: Vec<Re
             for h in 0..hours {
                 let n = f.rng.poisson(per_hour);
                 for _ in 0..n {
-                    let at = short_start + Duration::hours(h) + Duration::seconds(f.rng.between(0, 3599) as i64);
+                    let at = short_start
+                        + Duration::hours(h)
+                        + Duration::seconds(f.rng.between(0, 3599) as i64);
                     let author = f.customer();
                     let s = [Sentiment::Negative, Sentiment::Neutral][f.rng.index(2)];
                     f.conversation(channel, author, at, topic, s, false);
                 }
             }
-            let cause = add_change(&mut f, short_start - Duration::minutes(rng.between(10, 600) as i64), ChangeKind::Outage, format!("{} service degradation", topic.as_str().replace('_', " ")), owner(topic.as_str()));
+            let cause = add_change(
+                &mut f,
+                short_start - Duration::minutes(rng.between(10, 600) as i64),
+                ChangeKind::Outage,
+                format!("{} service degradation", topic.as_str().replace('_', " ")),
+                owner(topic.as_str()),
+            );
             truths.push(truth(K::Spike, vec![K::CoverageGap], &["conversations"], vec![cscope.clone(), tscope.clone(), all.clone()], short_start, short_start + Duration::hours(hours), cause, format!("{hours} h of about {per_hour:.0} extra conversations an hour on {channel} about {}", topic.as_str())));
         }
         ScenarioKind::NegativeSpike => {
+            // a backlash: new conversations on every social channel turn negative for hours
             let hours = rng.between(3, 6) as i64;
             let until = short_start + Duration::hours(hours);
             let share = 0.6 + 0.3 * rng.f64();
-            for c in convs.iter().filter(|c| c.channel == channel && c.opened >= short_start && c.opened < until) {
+            for c in convs
+                .iter()
+                .filter(|c| c.channel.is_social() && c.opened >= short_start && c.opened < until)
+            {
                 if !f.rng.chance(share) {
                     continue;
                 }
@@ -328,12 +427,30 @@ pub(crate) fn inject(kind: ScenarioKind, p: &ScenarioParams, mut records: Vec<Re
                     m.text = body;
                 }
             }
-            truths.push(truth(K::Spike, vec![], &["negative_open_share"], vec![cscope.clone(), all.clone()], short_start, until, None, format!("{hours} h in which {:.0} % of conversations opened on {channel} turn negative", share * 100.0)));
+            let mut scopes = vec![all.clone()];
+            scopes.extend(
+                SOCIAL
+                    .iter()
+                    .chain([Channel::Linkedin, Channel::Review].iter())
+                    .map(|c| (Dim::Channel, c.as_str().to_string())),
+            );
+            truths.push(truth(K::Spike, vec![], &["negative_open_share"], scopes, short_start, until, None, format!("{hours} h in which {:.0} % of conversations opened on social channels turn negative", share * 100.0)));
         }
         ScenarioKind::BleedSentiment => {
+            // topics with a good share of non-negative openings, so that a bleed has room
+            let topic = [
+                Topic::Delivery,
+                Topic::Billing,
+                Topic::ProductQuality,
+                Topic::Refund,
+            ][rng.index(4)];
+            let tscope = (Dim::Topic, topic.as_str().to_string());
             let ramp_days = 14.0 + 14.0 * rng.f64();
-            let max = 0.5 + 0.3 * rng.f64();
-            for c in convs.iter().filter(|c| c.topic == Some(topic) && c.opened >= bleed_start) {
+            let max = 0.7 + 0.25 * rng.f64();
+            for c in convs
+                .iter()
+                .filter(|c| c.topic == Some(topic) && c.opened >= bleed_start)
+            {
                 if !c.negative_start && f.rng.chance(max * ramp(c.opened, bleed_start, ramp_days)) {
                     let body = f.say(|r| text::opening(r, Lang::En, topic, Sentiment::Negative));
                     if let Some(Record::Message(m)) = records.get_mut(c.first_inbound) {
@@ -341,7 +458,16 @@ pub(crate) fn inject(kind: ScenarioKind, p: &ScenarioParams, mut records: Vec<Re
                     }
                 }
             }
-            let cause = add_change(&mut f, bleed_start - Duration::days(rng.between(1, 5) as i64), ChangeKind::Release, format!("Process change affecting {}", topic.as_str().replace('_', " ")), owner(topic.as_str()));
+            let cause = add_change(
+                &mut f,
+                bleed_start - Duration::days(rng.between(1, 5) as i64),
+                ChangeKind::Release,
+                format!(
+                    "Process change affecting {}",
+                    topic.as_str().replace('_', " ")
+                ),
+                owner(topic.as_str()),
+            );
             truths.push(truth(K::SlowBleed, vec![K::CsatMasking], &["sentiment_mean", "end_sentiment_mean", "sentiment_conversion"], vec![tscope.clone(), all.clone()], bleed_start, end, cause, format!("customers about {} turn negative, up to {:.0} % of non-negative openings over {ramp_days:.0} days", topic.as_str(), max * 100.0)));
         }
         ScenarioKind::BleedCsat => {
@@ -356,29 +482,49 @@ pub(crate) fn inject(kind: ScenarioKind, p: &ScenarioParams, mut records: Vec<Re
                     s.score = s.score.saturating_sub(2).max(1);
                 }
             }
-            let cause = add_change(&mut f, bleed_start - Duration::days(rng.between(1, 5) as i64), ChangeKind::Policy, "Survey wording and timing changed".into(), "care".into());
+            let cause = add_change(
+                &mut f,
+                bleed_start - Duration::days(rng.between(1, 5) as i64),
+                ChangeKind::Policy,
+                "Survey wording and timing changed".into(),
+                "care".into(),
+            );
             truths.push(truth(K::SlowBleed, vec![], &["csat_mean"], vec![all.clone()], bleed_start, end, cause, format!("CSAT answers drop by two points for up to {:.0} % of responders over {ramp_days:.0} days", max * 100.0)));
         }
         ScenarioKind::BleedFrt => {
             let ramp_days = 14.0 + 14.0 * rng.f64();
             let factor = 2.0 + 1.5 * rng.f64();
-            for c in convs.iter().filter(|c| c.channel == channel && c.opened >= bleed_start) {
+            for c in convs
+                .iter()
+                .filter(|c| c.channel == channel && c.opened >= bleed_start)
+            {
                 let Some(fr) = c.first_reply else { continue };
-                let Some(reply_at) = records.get(fr).map(Record::at) else { continue };
+                let Some(reply_at) = records.get(fr).map(Record::at) else {
+                    continue;
+                };
                 let frt = reply_at - c.opened;
                 let extra = frt * ((factor - 1.0) * ramp(c.opened, bleed_start, ramp_days));
                 for &i in c.records.iter().filter(|i| **i >= fr) {
                     shift(&mut records[i], extra);
                 }
             }
-            let cause = add_change(&mut f, bleed_start - Duration::days(rng.between(1, 5) as i64), ChangeKind::Other, format!("{channel} care team rota reduced"), "care".into());
+            let cause = add_change(
+                &mut f,
+                bleed_start - Duration::days(rng.between(1, 5) as i64),
+                ChangeKind::Other,
+                format!("{channel} care team rota reduced"),
+                "care".into(),
+            );
             truths.push(truth(K::SlowBleed, vec![K::CsatMasking], &["frt_median_s"], vec![cscope.clone(), all.clone()], bleed_start, end, cause, format!("first responses on {channel} slow down to {factor:.1}× over {ramp_days:.0} days")));
         }
         ScenarioKind::RepeatTrend | ScenarioKind::MaskedResolution => {
             let ramp_days = 10.0 + 14.0 * rng.f64();
             let max = 0.2 + 0.15 * rng.f64();
             let masked = kind == ScenarioKind::MaskedResolution;
-            for c in convs.iter().filter(|c| c.topic == Some(topic) && c.opened >= bleed_start) {
+            for c in convs
+                .iter()
+                .filter(|c| c.topic == Some(topic) && c.opened >= bleed_start)
+            {
                 if masked && let Some(fr) = c.first_reply {
                     // answers get faster: first reply (and all after it) 40 % sooner
                     if let Some(reply_at) = records.get(fr).map(Record::at) {
@@ -392,28 +538,44 @@ pub(crate) fn inject(kind: ScenarioKind, p: &ScenarioParams, mut records: Vec<Re
                 if !f.rng.chance(max * ramp(c.opened, bleed_start, ramp_days)) {
                     continue;
                 }
-                let Some(Record::Message(first)) = records.get(c.first_inbound) else { continue };
+                let Some(Record::Message(first)) = records.get(c.first_inbound) else {
+                    continue;
+                };
                 let author = first.author.clone();
                 let at = resolved + Duration::seconds(f.rng.between(6 * 3600, 3 * 86_400) as i64);
                 if at < end {
                     f.conversation(c.channel, author, at, topic, Sentiment::Negative, true);
                 }
             }
-            let cause = add_change(&mut f, bleed_start - Duration::days(rng.between(1, 5) as i64), ChangeKind::Release, format!("New {} workflow", topic.as_str().replace('_', " ")), owner(topic.as_str()));
-            let (k, also) = if masked { (K::MaskedResolution, vec![K::RepeatTrend, K::SlowBleed]) } else { (K::RepeatTrend, vec![K::MaskedResolution, K::SlowBleed]) };
+            let cause = add_change(
+                &mut f,
+                bleed_start - Duration::days(rng.between(1, 5) as i64),
+                ChangeKind::Release,
+                format!("New {} workflow", topic.as_str().replace('_', " ")),
+                owner(topic.as_str()),
+            );
+            let (k, also) = if masked {
+                (K::MaskedResolution, vec![K::RepeatTrend, K::SlowBleed])
+            } else {
+                (K::RepeatTrend, vec![K::MaskedResolution, K::SlowBleed])
+            };
             truths.push(truth(k, also, &["repeat_rate"], vec![tscope.clone(), all.clone()], bleed_start, end, cause, format!("up to {:.0} % of resolved {} conversations come back within 3 days, ramping over {ramp_days:.0} days{}", max * 100.0, topic.as_str(), if masked { ", while their first responses get 40 % faster" } else { "" })));
         }
         ScenarioKind::CsatMasking => {
             let ramp_days = 10.0 + 10.0 * rng.f64();
             let max = 0.6 + 0.3 * rng.f64();
-            for c in convs.iter().filter(|c| c.opened >= bleed_start && c.negative_start) {
+            for c in convs
+                .iter()
+                .filter(|c| c.opened >= bleed_start && c.negative_start)
+            {
                 if !f.rng.chance(max * ramp(c.opened, bleed_start, ramp_days)) {
                     continue;
                 }
                 // the customer's last word (after the opening) turns negative …
                 let last_in = c.records.iter().rev().copied().find(|i| *i != c.first_inbound && matches!(records.get(*i), Some(Record::Message(m)) if m.direction == Direction::Inbound));
                 let Some(li) = last_in else { continue };
-                let body = f.say(|r| text::customer_follow_up(r, Lang::En, Sentiment::Negative, false));
+                let body =
+                    f.say(|r| text::customer_follow_up(r, Lang::En, Sentiment::Negative, false));
                 if let Some(Record::Message(m)) = records.get_mut(li) {
                     m.text = body;
                 }
@@ -427,7 +589,12 @@ pub(crate) fn inject(kind: ScenarioKind, p: &ScenarioParams, mut records: Vec<Re
             truths.push(truth(K::CsatMasking, vec![K::SlowBleed], &[], vec![all.clone()], bleed_start, end, None, format!("up to {:.0} % of negative-starting conversations end negative over {ramp_days:.0} days and their customers skip the survey", max * 100.0)));
         }
         ScenarioKind::CoverageGap => {
-            let ch = [Channel::X, Channel::Facebook, Channel::Instagram, Channel::Email][rng.index(4)];
+            let ch = [
+                Channel::X,
+                Channel::Facebook,
+                Channel::Instagram,
+                Channel::Email,
+            ][rng.index(4)];
             let hours = rng.between(8, 48) as i64;
             let keep = if rng.chance(0.5) { 0.0 } else { 0.15 };
             let until = short_start + Duration::hours(hours);
@@ -442,8 +609,30 @@ pub(crate) fn inject(kind: ScenarioKind, p: &ScenarioParams, mut records: Vec<Re
                     drop[i] = true;
                 }
             }
-            let cause = add_change(&mut f, short_start - Duration::minutes(rng.between(5, 180) as i64), ChangeKind::Integration, format!("{ch} connector token rotated"), "integrations".into());
-            truths.push(truth(K::CoverageGap, vec![K::Spike], &[], vec![(Dim::Channel, ch.as_str().to_string()), all.clone()], short_start, until, cause, format!("{ch} {} for {hours} h", if keep == 0.0 { "goes silent" } else { "collapses to 15 %" })));
+            let cause = add_change(
+                &mut f,
+                short_start - Duration::minutes(rng.between(5, 180) as i64),
+                ChangeKind::Integration,
+                format!("{ch} connector token rotated"),
+                "integrations".into(),
+            );
+            truths.push(truth(
+                K::CoverageGap,
+                vec![K::Spike],
+                &[],
+                vec![(Dim::Channel, ch.as_str().to_string()), all.clone()],
+                short_start,
+                until,
+                cause,
+                format!(
+                    "{ch} {} for {hours} h",
+                    if keep == 0.0 {
+                        "goes silent"
+                    } else {
+                        "collapses to 15 %"
+                    }
+                ),
+            ));
         }
         ScenarioKind::RecurringPhrase => {
             let phrases = [
@@ -464,34 +653,98 @@ pub(crate) fn inject(kind: ScenarioKind, p: &ScenarioParams, mut records: Vec<Re
                     let wrapper = f.rng.pick(text::FEEDBACK_WRAPPERS).unwrap_or("{x}");
                     let author = f.customer();
                     let id = f.id("fb");
-                    f.out.push(Record::Feedback(Feedback { id, channel: Channel::Review, author, text: wrapper.replace("{x}", phrase), at }));
+                    f.out.push(Record::Feedback(Feedback {
+                        id,
+                        channel: Channel::Review,
+                        author,
+                        text: wrapper.replace("{x}", phrase),
+                        at,
+                    }));
                 }
                 t += Duration::days(1);
             }
-            let cause = add_change(&mut f, bleed_start - Duration::days(rng.between(1, 4) as i64), ChangeKind::Release, "Mobile app release".into(), "mobile".into());
-            let mut tr = truth(K::RecurringPhrase, vec![], &[], vec![], bleed_start, end, cause, format!("about {per_day:.1} reviews a day say \"{phrase}\""));
+            let cause = add_change(
+                &mut f,
+                bleed_start - Duration::days(rng.between(1, 4) as i64),
+                ChangeKind::Release,
+                "Mobile app release".into(),
+                "mobile".into(),
+            );
+            let mut tr = truth(
+                K::RecurringPhrase,
+                vec![],
+                &[],
+                vec![],
+                bleed_start,
+                end,
+                cause,
+                format!("about {per_day:.1} reviews a day say \"{phrase}\""),
+            );
             tr.marker = Some(phrase.to_string());
             truths.push(tr);
         }
         ScenarioKind::EscalationTrend => {
             let ramp_days = 10.0 + 14.0 * rng.f64();
             let max = 0.15 + 0.15 * rng.f64();
-            for c in convs.iter().filter(|c| c.topic == Some(topic) && c.opened >= bleed_start) {
-                let (Some(fr), Some(resolved)) = (c.first_reply, c.resolved) else { continue };
-                let Some(reply_at) = records.get(fr).map(Record::at) else { continue };
+            for c in convs
+                .iter()
+                .filter(|c| c.topic == Some(topic) && c.opened >= bleed_start)
+            {
+                let (Some(fr), Some(resolved)) = (c.first_reply, c.resolved) else {
+                    continue;
+                };
+                let Some(reply_at) = records.get(fr).map(Record::at) else {
+                    continue;
+                };
                 let at = reply_at + Duration::minutes(10);
                 if at >= resolved || !f.rng.chance(max * ramp(c.opened, bleed_start, ramp_days)) {
                     continue;
                 }
-                let Some(Record::Message(first)) = records.get(c.first_inbound) else { continue };
+                let Some(Record::Message(first)) = records.get(c.first_inbound) else {
+                    continue;
+                };
                 let mid = first.external_id.clone();
-                f.lifecycle(c.channel, &mid, LifecycleAction::Escalate { tier: "tier2".into() }, at);
+                f.lifecycle(
+                    c.channel,
+                    &mid,
+                    LifecycleAction::Escalate {
+                        tier: "tier2".into(),
+                    },
+                    at,
+                );
             }
-            let cause = add_change(&mut f, bleed_start - Duration::days(rng.between(1, 5) as i64), ChangeKind::Policy, format!("{} approvals moved to tier 2", topic.as_str().replace('_', " ")), owner(topic.as_str()));
-            truths.push(truth(K::EscalationTrend, vec![], &["escalation_rate"], vec![tscope.clone(), all.clone()], bleed_start, end, cause, format!("up to {:.0} % of {} conversations escalated, ramping over {ramp_days:.0} days", max * 100.0, topic.as_str())));
+            let cause = add_change(
+                &mut f,
+                bleed_start - Duration::days(rng.between(1, 5) as i64),
+                ChangeKind::Policy,
+                format!(
+                    "{} approvals moved to tier 2",
+                    topic.as_str().replace('_', " ")
+                ),
+                owner(topic.as_str()),
+            );
+            truths.push(truth(
+                K::EscalationTrend,
+                vec![],
+                &["escalation_rate"],
+                vec![tscope.clone(), all.clone()],
+                bleed_start,
+                end,
+                cause,
+                format!(
+                    "up to {:.0} % of {} conversations escalated, ramping over {ramp_days:.0} days",
+                    max * 100.0,
+                    topic.as_str()
+                ),
+            ));
         }
     }
-    let mut out: Vec<Record> = records.into_iter().zip(drop).filter(|(_, d)| !d).map(|(r, _)| r).collect();
+    let mut out: Vec<Record> = records
+        .into_iter()
+        .zip(drop)
+        .filter(|(_, d)| !d)
+        .map(|(r, _)| r)
+        .collect();
     out.extend(f.out.into_iter().filter(|r| r.at() < end));
     out.sort_by_key(Record::at);
     Ok((out, truths))

@@ -70,7 +70,8 @@ pub fn default_attribution() -> Attribution {
         ("jonas", "care-intl"),
         ("ana", "care-intl"),
     ] {
-        attr.agent_team.insert(format!("agent:{agent}"), team.into());
+        attr.agent_team
+            .insert(format!("agent:{agent}"), team.into());
     }
     attr
 }
@@ -105,8 +106,15 @@ impl Replayer {
     }
 
     /// Facts of a conversation, with its original when it is a repeat contact.
-    fn changed(&self, before: Option<(&Conversation, Option<&str>)>, id: ConversationId, delta: &mut RollupDelta) {
-        let Some(st) = self.convs.get(&id) else { return };
+    fn changed(
+        &self,
+        before: Option<(&Conversation, Option<&str>)>,
+        id: ConversationId,
+        delta: &mut RollupDelta,
+    ) {
+        let Some(st) = self.convs.get(&id) else {
+            return;
+        };
         let orig = st.conv.repeat_of.and_then(|o| self.convs.get(&o));
         let (oc, oa) = match orig {
             Some(o) => (Some(&o.conv), o.first_responder.as_deref()),
@@ -129,7 +137,9 @@ impl Replayer {
                     self.skipped += 1;
                     return;
                 };
-                let Some(st) = self.convs.get_mut(&id) else { return };
+                let Some(st) = self.convs.get_mut(&id) else {
+                    return;
+                };
                 let before = (st.conv.clone(), st.first_responder.clone());
                 if st.conv.apply(&l.action, l.at).is_err() {
                     self.skipped += 1;
@@ -146,7 +156,11 @@ impl Replayer {
                     return;
                 };
                 if let Some(st) = self.convs.get(&id) {
-                    delta.survey(s, ConvFacts::new(&st.conv).responder(st.first_responder.as_deref()), &self.attr);
+                    delta.survey(
+                        s,
+                        ConvFacts::new(&st.conv).responder(st.first_responder.as_deref()),
+                        &self.attr,
+                    );
                 }
                 if let Some(c) = &s.comment {
                     let e = self.enricher.enrich(c, None);
@@ -188,7 +202,13 @@ impl Replayer {
                     .get(&customer)
                     .and_then(|id| self.convs.get(id))
                     .map(|s| s.conv.as_ref());
-                let decision = thread_inbound(customer, m.created_at, parent.as_ref(), latest.as_ref(), &self.threading);
+                let decision = thread_inbound(
+                    customer,
+                    m.created_at,
+                    parent.as_ref(),
+                    latest.as_ref(),
+                    &self.threading,
+                );
                 let routing = self.router.route(&RoutingInput {
                     channel: m.channel,
                     visibility: m.visibility,
@@ -201,20 +221,38 @@ impl Replayer {
                 });
                 let (id, before) = match decision {
                     ThreadDecision::Join(id) => {
-                        let before = self.convs.get(&id).map(|s| (s.conv.clone(), s.first_responder.clone()));
+                        let before = self
+                            .convs
+                            .get(&id)
+                            .map(|s| (s.conv.clone(), s.first_responder.clone()));
                         (id, before)
                     }
                     ThreadDecision::New { repeat_of } => {
-                        let mut c = Conversation::open(customer, m.channel, m.created_at, &routing, repeat_of);
+                        let mut c = Conversation::open(
+                            customer,
+                            m.channel,
+                            m.created_at,
+                            &routing,
+                            repeat_of,
+                        );
                         c.id = ConversationId(uuid_from(1_000_000_000 + self.convs.len() as u64));
                         let id = c.id;
-                        self.convs.insert(id, ConvState { conv: c, first_responder: None });
+                        self.convs.insert(
+                            id,
+                            ConvState {
+                                conv: c,
+                                first_responder: None,
+                            },
+                        );
                         (id, None)
                     }
                     ThreadDecision::Unthreaded => return,
                 };
-                let Some(st) = self.convs.get_mut(&id) else { return };
-                st.conv.add_inbound(m.created_at, score, e.topic.as_deref(), &routing);
+                let Some(st) = self.convs.get_mut(&id) else {
+                    return;
+                };
+                st.conv
+                    .add_inbound(m.created_at, score, e.topic.as_deref(), &routing);
                 let queue = st.conv.queue.clone();
                 self.latest.insert(customer, id);
                 self.placed.insert(key, Some(id));
@@ -231,7 +269,9 @@ impl Replayer {
             }
             Direction::Outbound => match thread_outbound(parent.as_ref()) {
                 ThreadDecision::Join(id) => {
-                    let Some(st) = self.convs.get_mut(&id) else { return };
+                    let Some(st) = self.convs.get_mut(&id) else {
+                        return;
+                    };
                     let before = (st.conv.clone(), st.first_responder.clone());
                     st.conv.add_outbound(m.created_at);
                     self.placed.insert(key, Some(id));

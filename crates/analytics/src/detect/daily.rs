@@ -145,28 +145,41 @@ fn daily_value(c: Option<&Cell>, spec: &TrendSpec) -> f64 {
     }
 }
 
-/// Removes weekday means (within the window) when every weekday has two values or more.
-fn deseasonalise(y: &[f64], origin: i64, first_day: usize) -> Vec<f64> {
+/// Weekday offsets (weekday mean − overall mean) of `y[lo..=hi]`, when every weekday has two
+/// values or more.
+fn weekday_offsets(y: &[f64], origin: i64, lo: usize, hi: usize) -> Option<[f64; 7]> {
     let mut sum = [0.0; 7];
     let mut n = [0.0; 7];
-    for (i, v) in y.iter().enumerate() {
+    for d in lo..=hi {
+        let v = y.get(d).copied().unwrap_or(f64::NAN);
         if v.is_finite() {
-            let wd = weekday(origin, first_day + i);
+            let wd = weekday(origin, d);
             sum[wd] += v;
             n[wd] += 1.0;
         }
     }
     if n.iter().any(|k| *k < 2.0) {
-        return y.to_vec();
+        return None;
     }
     let overall = sum.iter().sum::<f64>() / n.iter().sum::<f64>();
-    y.iter()
-        .enumerate()
-        .map(|(i, v)| {
-            let wd = weekday(origin, first_day + i);
-            v - sum[wd] / n[wd] + overall
-        })
-        .collect()
+    Some(std::array::from_fn(|wd| sum[wd] / n[wd] - overall))
+}
+
+/// `win` (starting at day `first_day`) less the weekday offsets.
+fn deseasonalise(
+    win: &[f64],
+    offsets: Option<&[f64; 7]>,
+    origin: i64,
+    first_day: usize,
+) -> Vec<f64> {
+    match offsets {
+        None => win.to_vec(),
+        Some(o) => win
+            .iter()
+            .enumerate()
+            .map(|(i, v)| v - o[weekday(origin, first_day + i)])
+            .collect(),
+    }
 }
 
 pub(super) fn trends(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detection> {
@@ -175,6 +188,10 @@ pub(super) fn trends(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
         return out;
     };
     let w = cfg.trend_days.max(8);
+    let mut windows: Vec<usize> = vec![w];
+    if cfg.trend_short_days >= 8 && cfg.trend_short_days < w {
+        windows.insert(0, cfg.trend_short_days);
+    }
     let all_scopes = scopes(input.cells, cfg, Grain::Day);
     let plan: Vec<(&TrendSpec, &(Dim, String))> = TRENDS
         .iter()
@@ -185,7 +202,7 @@ pub(super) fn trends(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
                 .map(move |sc| (s, sc))
         })
         .collect();
-    let alpha = cfg.alpha(plan.len() as f64 * cfg.daily_looks);
+    let alpha = cfg.alpha(plan.len() as f64 * cfg.daily_looks * windows.len() as f64);
     let z_crit = stats::norm_isf(alpha);
     for (spec, (dim, value)) in plan {
         let lag = usize::try_from(cfg.maturity_days(spec.metric)).unwrap_or(0);
@@ -201,28 +218,38 @@ pub(super) fn trends(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
         for e in
             first_eval(input, origin, lag, cfg.trend_persistence + 1).max(min_first)..=last_eval
         {
-            let lo = e + 1 - w;
-            let win = &y[lo..=e];
-            let finite = win.iter().filter(|v| v.is_finite()).count();
-            let mut fired = None;
-            if finite as f64 >= cfg.trend_min_coverage * w as f64
-                && let Some(mk) = stats::mann_kendall(&deseasonalise(win, origin, lo))
-            {
+            // weekday effects from the long window, applied to every window
+            let offsets = weekday_offsets(&y, origin, e + 1 - w, e);
+            let mut fired: Option<(stats::MannKendall, f64, usize, f64, f64, usize)> = None;
+            for &wi in &windows {
+                let lo = e + 1 - wi;
+                let win = &y[lo..=e];
+                let finite = win.iter().filter(|v| v.is_finite()).count();
+                if (finite as f64) < cfg.trend_min_coverage * wi as f64 {
+                    continue;
+                }
+                let ys = deseasonalise(win, offsets.as_ref(), origin, lo);
+                let Some(mk) = stats::mann_kendall(&ys) else {
+                    continue;
+                };
                 let sign = if spec.bad_up { 1.0 } else { -1.0 };
                 let z_bad = sign * mk.z;
-                let delta_bad = sign * mk.slope * (w - 1) as f64;
-                let ys = deseasonalise(win, origin, lo);
+                let delta_bad = sign * mk.slope * (wi - 1) as f64;
                 let onset = stats::hinge_onset(&ys).unwrap_or(0);
-                let before: Vec<f64> = win[..onset.max(7).min(win.len())].to_vec();
+                let before: Vec<f64> = win[..onset.max((wi / 4).max(3)).min(win.len())].to_vec();
                 let base = stats::mean(&before).unwrap_or(f64::NAN);
                 let recent = stats::mean(&win[win.len().saturating_sub(7)..]).unwrap_or(f64::NAN);
                 let rel_ok = spec.min_rel <= 0.0 || delta_bad >= spec.min_rel * base.abs();
-                if z_bad >= z_crit && delta_bad >= spec.min_abs && rel_ok {
-                    fired = Some((mk, z_bad, onset, base, recent));
+                if z_bad >= z_crit
+                    && delta_bad >= spec.min_abs
+                    && rel_ok
+                    && fired.as_ref().is_none_or(|f| z_bad > f.1)
+                {
+                    fired = Some((mk, z_bad, lo + onset, base, recent, wi));
                 }
             }
             match fired {
-                Some((mk, z_bad, onset, base, recent)) => {
+                Some((mk, z_bad, onset_day, base, recent, wi)) => {
                     streak += 1;
                     if streak < cfg.trend_persistence.max(1) {
                         continue;
@@ -251,7 +278,7 @@ pub(super) fn trends(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
                     open = Some(Detection {
                         kind: spec.kind,
                         scope: Scope::new(spec.metric.as_str(), *dim, value.clone()),
-                        start_ms: origin + (lo + onset) as i64 * DAY_MS,
+                        start_ms: origin + onset_day as i64 * DAY_MS,
                         end_ms: day_end,
                         detected_at_ms: day_end + lag as i64 * DAY_MS,
                         baseline: b,
@@ -270,7 +297,7 @@ pub(super) fn trends(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
                             },
                         ),
                         examples: vec![format!(
-                            "{} {:.3} → {:.3} over {w} days (Theil–Sen {:+.4}/day{}, Mann–Kendall z {:.1})",
+                            "{} {:.3} → {:.3} over {wi} days (Theil–Sen {:+.4}/day{}, Mann–Kendall z {:.1})",
                             spec.metric.as_str(),
                             b,
                             o,
@@ -552,10 +579,17 @@ pub(super) fn csat_masking(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<D
                         v.iter().map(|x| (x - m).powi(2)).sum::<f64>()
                             / (v.len() as f64 - 1.0).max(1.0)
                     };
-                    let se =
-                        (var(&fr, mr) / fr.len() as f64 + var(&fb, mb) / fb.len() as f64).sqrt();
+                    let (vr, vb) = (
+                        var(&fr, mr) / fr.len() as f64,
+                        var(&fb, mb) / fb.len() as f64,
+                    );
+                    let se = (vr + vb).sqrt();
                     if se > 0.0 {
-                        p_end = stats::norm_sf((mb - mr) / se);
+                        // Welch's t with Welch–Satterthwaite degrees of freedom
+                        let df = (vr + vb).powi(2)
+                            / (vr * vr / (fr.len() as f64 - 1.0).max(1.0)
+                                + vb * vb / (fb.len() as f64 - 1.0).max(1.0));
+                        p_end = stats::t_sf((mb - mr) / se, df);
                     }
                 }
             }

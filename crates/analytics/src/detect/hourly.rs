@@ -332,7 +332,7 @@ pub(super) fn spikes(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
                     let p = stats::binom_sf(kx / phi, n / phi, *pi);
                     if p < alpha
                         && kx - n * pi >= cfg.share_min_excess
-                        && kx / n >= cfg.share_min_ratio * pi
+                        && kx / n - pi >= cfg.share_min_rise
                     {
                         let det = Detection {
                             kind: DetectionKind::Spike,

@@ -159,7 +159,8 @@ impl Incident {
 }
 
 /// What detectors read. `as_of_ms`: nothing at or after it is used (buckets ending after it
-/// are ignored). `from_ms`: detections that ended before it are not returned.
+/// are ignored). `from_ms`: detections that ended more than a week before it are not
+/// returned (daily findings end at their last mature day, a few days before `as_of`).
 #[derive(Debug, Clone, Copy)]
 pub struct DetectInput<'a> {
     pub cells: &'a CellIndex,
@@ -194,13 +195,17 @@ pub struct DetectConfig {
     /// negatives.
     pub share_min_n: f64,
     pub share_min_excess: f64,
-    pub share_min_ratio: f64,
+    /// Minimum rise of the negative share, in share points (a ratio would be meaningless
+    /// when the usual share is already high).
+    pub share_min_rise: f64,
     /// Coverage gap: windows (hours), minimum expected volume, observed/expected ceiling.
     pub gap_windows: Vec<usize>,
     pub gap_min_expected: f64,
     pub gap_max_ratio: f64,
     /// Trend window (days; whole weeks keep weekday effects balanced).
     pub trend_days: usize,
+    /// A shorter trend window also tested (0: none), for faster drifts.
+    pub trend_short_days: usize,
     /// Share of the trend window's days that must have enough support.
     pub trend_min_coverage: f64,
     /// Consecutive daily evaluations a trend must hold before it is reported.
@@ -232,16 +237,17 @@ impl Default for DetectConfig {
             min_history_days: 14,
             profile_days: 28,
             level_days: 14,
-            spike_windows: vec![1, 3],
+            spike_windows: vec![1, 3, 6],
             spike_min_excess: 6.0,
             spike_min_ratio: 1.5,
             share_min_n: 12.0,
             share_min_excess: 5.0,
-            share_min_ratio: 1.4,
+            share_min_rise: 0.15,
             gap_windows: vec![1, 3, 6, 12, 24],
             gap_min_expected: 8.0,
             gap_max_ratio: 0.35,
             trend_days: 28,
+            trend_short_days: 14,
             trend_min_coverage: 0.6,
             trend_persistence: 2,
             recent_days: 14,
@@ -324,7 +330,8 @@ pub fn detect(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detection> {
     out.extend(daily::masked_resolution(input, cfg));
     out.extend(daily::csat_masking(input, cfg));
     out.extend(phrase::recurring(input, cfg));
-    out.retain(|d| d.end_ms >= input.from_ms && d.detected_at_ms <= input.as_of_ms);
+    // Daily findings end at their last *mature* day, up to a few days before `as_of`.
+    out.retain(|d| d.end_ms >= input.from_ms - 7 * DAY_MS && d.detected_at_ms <= input.as_of_ms);
     for d in &mut out {
         d.probable_causes = causes::rank(d, input.changes, cfg);
     }
