@@ -282,6 +282,19 @@ impl Enricher {
         })
     }
 
+    /// The reference implementation of [`Enricher::sentiment`]: the full tokeniser and scorer
+    /// that `enrich` uses. Kept so that the fast scorer-only path can be checked against it
+    /// (the `scorer_diff` example and the tests compare the two); not part of the stable API.
+    #[doc(hidden)]
+    pub fn sentiment_reference(&self, text: &str) -> Sentiment {
+        let analysed = truncate_at_char(text, self.cfg.max_analysed_bytes);
+        with_scratch(|s| {
+            s.tokens.tokenize(analysed, Some(self.lex));
+            let raw = sentiment::score(self.lex, self.rules.as_ref(), &s.tokens, &mut s.score);
+            self.sentiment_of(&raw, None, 0.0, s)
+        })
+    }
+
     /// Language alone: (ISO 639-1 code, confidence).
     pub fn detect_language(&self, text: &str) -> (Option<String>, f32) {
         let analysed = truncate_at_char(text, self.cfg.max_analysed_bytes);
