@@ -349,17 +349,31 @@ pub fn series(
     from_ms: i64,
     to_ms: i64,
 ) -> Series {
-    let points = cells_by_bucket(idx, grain, dim, value, from_ms, to_ms)
-        .into_iter()
-        .map(|(b, c)| {
-            let v = self::value(&c, metric);
-            Point {
-                bucket_ms: b,
-                value: v.value,
-                support: v.support,
-            }
-        })
-        .collect();
+    let point = |b: i64, c: &Cell| {
+        let v = self::value(c, metric);
+        Point {
+            bucket_ms: b,
+            value: v.value,
+            support: v.support,
+        }
+    };
+    let points = match grain {
+        // Hours and days are stored cells: read them in place (no copies).
+        SeriesGrain::Hour | SeriesGrain::Day => {
+            let g = if grain == SeriesGrain::Hour {
+                Grain::Hour
+            } else {
+                Grain::Day
+            };
+            idx.range(g, dim, value, from_ms, to_ms)
+                .map(|(b, c)| point(b, c))
+                .collect()
+        }
+        SeriesGrain::Week => cells_by_bucket(idx, grain, dim, value, from_ms, to_ms)
+            .into_iter()
+            .map(|(b, c)| point(b, &c))
+            .collect(),
+    };
     Series {
         metric,
         grain,
