@@ -5,6 +5,7 @@ use std::cell::RefCell;
 use serde::{Deserialize, Serialize};
 
 use crate::NlpError;
+use crate::fast_token::FastTokens;
 use crate::lang::{LangDetector, LanguageMethod, normalise_code};
 use crate::lexicon::{Lexicon, PhraseTable};
 use crate::model::{Model, Task};
@@ -91,6 +92,7 @@ pub struct Enrichment {
 #[derive(Default)]
 pub(crate) struct Scratch {
     pub tokens: Tokens,
+    pub fast: FastTokens,
     pub score: ScoreScratch,
     pub detect: String,
     pub topic_scores: Vec<(f32, usize)>,
@@ -273,13 +275,24 @@ impl Enricher {
     }
 
     /// Sentiment alone with the default scorer (no language detection, no phrases, no PII).
+    ///
+    /// ASCII text takes a scorer-only tokeniser that gives the same tokens as the full one in
+    /// everything the scorer reads; other text, and an enricher with per-brand rules or a trained
+    /// sentiment model, take the full path ([`Enricher::sentiment_reference`]). The results are
+    /// the same either way.
     pub fn sentiment(&self, text: &str) -> Sentiment {
+        if self.rules.is_some() || self.sentiment_model.is_some() {
+            return self.sentiment_reference(text);
+        }
         let analysed = truncate_at_char(text, self.cfg.max_analysed_bytes);
-        with_scratch(|s| {
-            s.tokens.tokenize(analysed, Some(self.lex));
-            let raw = sentiment::score(self.lex, self.rules.as_ref(), &s.tokens, &mut s.score);
-            self.sentiment_of(&raw, None, 0.0, s)
-        })
+        let fast = with_scratch(|s| {
+            if !s.fast.tokenize(analysed, self.lex) {
+                return None;
+            }
+            let raw = sentiment::score(self.lex, None, &s.fast, &mut s.score);
+            Some(self.sentiment_of(&raw, None, 0.0, s))
+        });
+        fast.unwrap_or_else(|| self.sentiment_reference(text))
     }
 
     /// The reference implementation of [`Enricher::sentiment`]: the full tokeniser and scorer

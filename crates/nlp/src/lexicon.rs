@@ -622,6 +622,9 @@ pub(crate) struct Lexicon {
     infos: Vec<WordInfo>,
     pub emoji: FxHashMap<char, f32>,
     pub cues: Vec<CueList>,
+    /// Every string of at most 8 bytes for which [`Lexicon::emoticon_id`] answers, packed as by
+    /// `pack`: the scorer-only tokeniser looks emoticons up with one probe.
+    emoticons: FxHashMap<u128, u32>,
 }
 
 /// Our own valences for frequent emoji whose names carry no lexicon word.
@@ -807,10 +810,14 @@ impl Lexicon {
         let mut long = FxHashMap::default();
         short.reserve(words.len());
         let mut infos = Vec::with_capacity(words.len());
+        let mut short_keys: Vec<Box<str>> = Vec::new();
         let mut sorted: Vec<(Box<str>, WordInfo)> = words.into_iter().collect();
         sorted.sort_by(|a, b| a.0.cmp(&b.0)); // deterministic ids
         for (w, info) in sorted {
             let id = infos.len() as u32;
+            if w.len() <= 8 {
+                short_keys.push(w.clone());
+            }
             match pack(&w) {
                 Some(k) => short.insert(k, id),
                 None => long.insert(w, id),
@@ -823,7 +830,13 @@ impl Lexicon {
             infos,
             emoji,
             cues: Vec::new(),
+            emoticons: FxHashMap::default(),
         };
+        for w in &short_keys {
+            if let (Some(id), Some(k)) = (lex.emoticon_id(w), pack(w)) {
+                lex.emoticons.insert(k, id);
+            }
+        }
         for (pw, v) in phrases {
             let ids: Option<Vec<u32>> = pw.iter().map(|w| lex.id(w)).collect();
             let Some(ids) = ids else { continue };
@@ -845,27 +858,6 @@ impl Lexicon {
         lex
     }
 
-    /// The longest cue phrase starting at token `i`: (number of tokens, valence).
-    #[inline]
-    pub(crate) fn cue_at(&self, t: &Tokens, i: usize) -> Option<(usize, f32)> {
-        let tok = t.toks.get(i)?;
-        let cue = t.info(tok, self)?.cue;
-        if cue == 0 {
-            return None;
-        }
-        let list = self.cues.get(usize::from(cue) - 1)?;
-        'outer: for (rest, v) in list {
-            for (off, id) in rest.iter().enumerate() {
-                match t.toks.get(i + 1 + off) {
-                    Some(k) if k.info == *id && k.is_wordlike() => {}
-                    _ => continue 'outer,
-                }
-            }
-            return Some((rest.len() + 1, *v));
-        }
-        None
-    }
-
     #[inline]
     pub(crate) fn id(&self, w: &str) -> Option<u32> {
         match pack(w) {
@@ -878,6 +870,12 @@ impl Lexicon {
     #[inline]
     pub(crate) fn id_packed(&self, key: u128) -> Option<u32> {
         self.short.get(&key).copied()
+    }
+
+    /// [`Lexicon::emoticon_id`] of a string of at most 8 bytes, given packed (see `pack`).
+    #[inline]
+    pub(crate) fn emoticon_packed(&self, key: u128) -> Option<u32> {
+        self.emoticons.get(&key).copied()
     }
 
     #[inline]

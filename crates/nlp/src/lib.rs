@@ -14,6 +14,7 @@ mod dataset;
 mod enricher;
 mod error;
 mod eval;
+mod fast_token;
 mod lang;
 mod lexicon;
 mod model;

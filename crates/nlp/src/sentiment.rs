@@ -16,7 +16,7 @@ use crate::lexicon::{
     B_INCR, CONTRAST, EXPECT, HAS_VALENCE, LEAST, Lexicon, N_SCALAR, NEGATOR, PhraseTable,
     TIME_UNIT, WordInfo,
 };
-use crate::token::{F_BOUNDARY, F_CAPS, F_ELONG, Kind, Tokens};
+use crate::token::{F_BOUNDARY, F_CAPS, F_ELONG, Kind, NO_INFO, Tokens};
 
 /// Extra intensity of a word in capitals when the rest of the post is not (VADER's constant).
 const C_INCR: f32 = 0.733;
@@ -138,18 +138,122 @@ impl ScoreScratch {
     }
 }
 
-#[inline]
-fn is_negator(word: &str, info: Option<&WordInfo>) -> bool {
-    info.is_some_and(|i| i.flags & NEGATOR != 0) || word.ends_with("n't")
+/// What the scorer reads from a tokenised text: the full [`Tokens`] of `enrich`, or the compact
+/// tokens of the scorer-only path ([`crate::fastscore`]). Indices are below [`ScoreView::len`].
+pub(crate) trait ScoreView {
+    fn len(&self) -> usize;
+    fn kind(&self, i: usize) -> Kind;
+    /// `F_CAPS`, `F_ELONG`, `F_BOUNDARY` as set by the tokeniser.
+    fn flags(&self, i: usize) -> u8;
+    /// Lexicon entry id, or `NO_INFO`.
+    fn info_id(&self, i: usize) -> u32;
+    /// `!` and `?` counts of a punctuation run.
+    fn punct_counts(&self, i: usize) -> (u16, u16);
+    /// The normal form ends with "n't".
+    fn ends_with_nt(&self, i: usize) -> bool;
+    /// The normal form is "at" or "very".
+    fn is_at_or_very(&self, i: usize) -> bool;
+    /// Valence of an emoji token.
+    fn emoji_valence(&self, i: usize, lex: &Lexicon) -> f32;
+    fn caps_emphasis(&self) -> bool;
+    /// The longest per-brand rule phrase starting at token `i`.
+    fn rule_at(&self, rules: &PhraseTable<f32>, i: usize) -> Option<(usize, f32)>;
+
+    #[inline]
+    fn info<'l>(&self, i: usize, lex: &'l Lexicon) -> Option<&'l WordInfo> {
+        match self.info_id(i) {
+            NO_INFO => None,
+            id => lex.info(id),
+        }
+    }
+
+    #[inline]
+    fn is_wordlike(&self, i: usize) -> bool {
+        matches!(self.kind(i), Kind::Word | Kind::Hashtag | Kind::Number)
+    }
 }
 
-pub(crate) fn score(
+impl ScoreView for Tokens {
+    #[inline]
+    fn len(&self) -> usize {
+        self.toks.len()
+    }
+    #[inline]
+    fn kind(&self, i: usize) -> Kind {
+        self.toks[i].kind
+    }
+    #[inline]
+    fn flags(&self, i: usize) -> u8 {
+        self.toks[i].flags
+    }
+    #[inline]
+    fn info_id(&self, i: usize) -> u32 {
+        self.toks[i].info
+    }
+    #[inline]
+    fn punct_counts(&self, i: usize) -> (u16, u16) {
+        (self.toks[i].excl, self.toks[i].qmark)
+    }
+    #[inline]
+    fn ends_with_nt(&self, i: usize) -> bool {
+        self.norm(&self.toks[i]).ends_with("n't")
+    }
+    #[inline]
+    fn is_at_or_very(&self, i: usize) -> bool {
+        matches!(self.norm(&self.toks[i]), "at" | "very")
+    }
+    fn emoji_valence(&self, i: usize, lex: &Lexicon) -> f32 {
+        self.norm(&self.toks[i])
+            .chars()
+            .next()
+            .and_then(|c| lex.emoji.get(&c).copied())
+            .unwrap_or(0.0)
+    }
+    #[inline]
+    fn caps_emphasis(&self) -> bool {
+        Tokens::caps_emphasis(self)
+    }
+    fn rule_at(&self, rules: &PhraseTable<f32>, i: usize) -> Option<(usize, f32)> {
+        rules.match_at(self, i, false)
+    }
+}
+
+#[inline]
+fn is_negator<T: ScoreView>(t: &T, i: usize, info: Option<&WordInfo>) -> bool {
+    info.is_some_and(|i| i.flags & NEGATOR != 0) || t.ends_with_nt(i)
+}
+
+/// The longest customer-care cue phrase starting at token `i`: (number of tokens, valence).
+#[inline]
+fn cue_at<T: ScoreView>(lex: &Lexicon, t: &T, i: usize) -> Option<(usize, f32)> {
+    if i >= t.len() {
+        return None;
+    }
+    let cue = t.info(i, lex)?.cue;
+    if cue == 0 {
+        return None;
+    }
+    let list = lex.cues.get(usize::from(cue) - 1)?;
+    'outer: for (rest, v) in list {
+        for (off, id) in rest.iter().enumerate() {
+            let k = i + 1 + off;
+            if k < t.len() && t.info_id(k) == *id && t.is_wordlike(k) {
+                continue;
+            }
+            continue 'outer;
+        }
+        return Some((rest.len() + 1, *v));
+    }
+    None
+}
+
+pub(crate) fn score<T: ScoreView>(
     lex: &Lexicon,
     rules: Option<&PhraseTable<f32>>,
-    t: &Tokens,
+    t: &T,
     s: &mut ScoreScratch,
 ) -> RawScore {
-    let n = t.toks.len();
+    let n = t.len();
     let ScoreScratch { vals, state } = s;
     vals.clear();
     vals.resize(n, 0.0);
@@ -161,7 +265,7 @@ pub(crate) fn score(
     if let Some(r) = rules.filter(|r| !r.is_empty()) {
         let mut i = 0;
         while i < n {
-            if let Some((len, v)) = r.match_at(t, i, false) {
+            if let Some((len, v)) = t.rule_at(r, i) {
                 vals[i] = v;
                 state[i..i + len].fill(RULE);
                 i += len;
@@ -173,7 +277,7 @@ pub(crate) fn score(
     let mut i = 0;
     while i < n {
         if state[i] == FREE {
-            if let Some((len, v)) = lex.cue_at(t, i) {
+            if let Some((len, v)) = cue_at(lex, t, i) {
                 if state[i..i + len].iter().all(|x| *x == FREE) {
                     vals[i] = v;
                     state[i] = CUE_START;
@@ -190,9 +294,9 @@ pub(crate) fn score(
     let caps_emphasis = t.caps_emphasis();
     let mut last_contrast: Option<usize> = None;
     for i in 0..n {
-        let tok = &t.toks[i];
+        let kind = t.kind(i);
         if matches!(
-            tok.kind,
+            kind,
             Kind::Word | Kind::Hashtag | Kind::Emoji | Kind::Emoticon
         ) {
             raw.content += 1;
@@ -205,8 +309,8 @@ pub(crate) fn score(
         let mut v = if st == CUE_START {
             vals[i]
         } else {
-            match tok.kind {
-                Kind::Word | Kind::Hashtag => match t.info(tok, lex) {
+            match kind {
+                Kind::Word | Kind::Hashtag => match t.info(i, lex) {
                     Some(info) => {
                         flags = info.flags;
                         if flags & CONTRAST != 0 {
@@ -220,17 +324,12 @@ pub(crate) fn score(
                     }
                     None => 0.0,
                 },
-                Kind::Emoticon => t.info(tok, lex).map_or(0.0, |w| w.valence),
-                Kind::Emoji => t
-                    .norm(tok)
-                    .chars()
-                    .next()
-                    .and_then(|c| lex.emoji.get(&c).copied())
-                    .unwrap_or(0.0),
+                Kind::Emoticon => t.info(i, lex).map_or(0.0, |w| w.valence),
+                Kind::Emoji => t.emoji_valence(i, lex),
                 _ => 0.0,
             }
         };
-        if flags & TIME_UNIT != 0 && v == 0.0 && i > 0 && t.toks[i - 1].kind == Kind::Number {
+        if flags & TIME_UNIT != 0 && v == 0.0 && i > 0 && t.kind(i - 1) == Kind::Number {
             v = WAIT_TIME;
         }
         let expect = flags & EXPECT != 0 && v == 0.0;
@@ -245,15 +344,14 @@ pub(crate) fn score(
         let mut j = i;
         while j > 0 && dist < 3 {
             j -= 1;
-            let p = &t.toks[j];
-            match p.kind {
-                Kind::Punct if p.flags & F_BOUNDARY != 0 => break,
+            let pflags = t.flags(j);
+            match t.kind(j) {
+                Kind::Punct if pflags & F_BOUNDARY != 0 => break,
                 Kind::Word | Kind::Hashtag => {}
                 _ => continue,
             }
             dist += 1;
-            let pw = t.norm(p);
-            let info = t.info(p, lex);
+            let info = t.info(j, lex);
             if info.is_some_and(|x| x.flags & CONTRAST != 0) {
                 break;
             }
@@ -265,19 +363,16 @@ pub(crate) fn score(
             if state[j] == RULE {
                 continue;
             }
-            if is_negator(pw, info) {
+            if is_negator(t, j, info) {
                 negated = !negated;
                 raw.negations += 1;
             } else if let Some(x) = info {
-                if x.flags & LEAST != 0 {
-                    let prev = j.checked_sub(1).map(|k| t.norm(&t.toks[k]));
-                    if !matches!(prev, Some("at" | "very")) {
-                        negated = !negated;
-                    }
+                if x.flags & LEAST != 0 && !(j > 0 && t.is_at_or_very(j - 1)) {
+                    negated = !negated;
                 }
                 if x.booster != 0.0 && st != CUE_START {
                     let mut b = x.booster * [1.0, 0.95, 0.9][dist - 1];
-                    if caps_emphasis && p.flags & F_CAPS != 0 {
+                    if caps_emphasis && pflags & F_CAPS != 0 {
                         b += C_INCR * b.signum();
                     }
                     boost += b;
@@ -293,10 +388,11 @@ pub(crate) fn score(
         }
         let sign = v.signum();
         if st != CUE_START {
-            if caps_emphasis && tok.flags & F_CAPS != 0 {
+            let tflags = t.flags(i);
+            if caps_emphasis && tflags & F_CAPS != 0 {
                 v += C_INCR * sign;
             }
-            if tok.flags & F_ELONG != 0 {
+            if tflags & F_ELONG != 0 {
                 v += B_INCR * sign;
             }
         }
@@ -328,10 +424,10 @@ pub(crate) fn score(
             raw.neg += v;
             raw.valenced += 1;
         }
-        let tok = &t.toks[k];
-        if tok.kind == Kind::Punct {
-            excl += u32::from(tok.excl);
-            q += u32::from(tok.qmark);
+        if t.kind(k) == Kind::Punct {
+            let (e, qm) = t.punct_counts(k);
+            excl += u32::from(e);
+            q += u32::from(qm);
         }
     }
     let mut sum = raw.pos + raw.neg;

@@ -111,18 +111,18 @@ fn is_apostrophe(c: char) -> bool {
 }
 
 /// ASCII byte classes for the word loop (low two bits) and per-byte facts (the other bits).
-const WORD: u8 = 1;
-const JOIN: u8 = 2;
-const KIND_MASK: u8 = 3;
-const UPPER: u8 = 4;
-const LOWER: u8 = 8;
+pub(crate) const WORD: u8 = 1;
+pub(crate) const JOIN: u8 = 2;
+pub(crate) const KIND_MASK: u8 = 3;
+pub(crate) const UPPER: u8 = 4;
+pub(crate) const LOWER: u8 = 8;
 /// Not a digit, '.' or ',' (a word with such a byte is not a number).
-const NOT_NUM: u8 = 16;
+pub(crate) const NOT_NUM: u8 = 16;
 /// ASCII whitespace.
-const SPACE: u8 = 32;
+pub(crate) const SPACE: u8 = 32;
 /// A byte of a multi-byte UTF-8 character.
 const HIGH: u8 = 64;
-const CLASS: [u8; 256] = {
+pub(crate) const CLASS: [u8; 256] = {
     let mut t = [HIGH | NOT_NUM; 256];
     let mut c = 0;
     while c < 128 {
@@ -165,7 +165,7 @@ fn char_at(s: &str, i: usize) -> (char, usize) {
 }
 
 /// A run of punctuation characters: strong boundary / comma flags and counts.
-fn punct_flags(run: &str) -> (u8, u16, u16) {
+pub(crate) fn punct_flags(run: &str) -> (u8, u16, u16) {
     let mut flags = 0u8;
     let mut excl = 0u16;
     let mut q = 0u16;

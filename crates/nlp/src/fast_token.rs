@@ -1,0 +1,531 @@
+//! The scorer-only tokeniser: one pass over an ASCII text, producing just what the default
+//! sentiment scorer reads (kind, flags, lexicon id, `!`/`?` counts) in 12-byte tokens, with no
+//! normal-form strings, no offsets and no stems.
+//!
+//! It must tokenise exactly as [`crate::token::Tokens::tokenize`] does: the same tokens, kinds,
+//! flags and lexicon entries, so that the scorer gives bit-for-bit the same result (checked by the
+//! tests below and by the `scorer_diff` example on the evaluation sets). Texts with any non-ASCII
+//! byte, and enrichers with per-brand rules, take the full tokeniser instead.
+//!
+//! The full tokeniser first splits the text at whitespace into chunks, then checks each chunk for
+//! a URL or a whole-chunk emoticon before scanning it. Here the chunk is scanned directly (for
+//! ASCII text a word, tag or punctuation run never crosses whitespace) and the whole-chunk
+//! emoticon check happens at the chunk's end, rolling back the chunk's tokens in the rare case
+//! that it is one.
+
+use crate::lexicon::{Lexicon, PhraseTable};
+use crate::sentiment::ScoreView;
+use crate::token::{
+    CLASS, F_CAPS, F_ELONG, JOIN, KIND_MASK, Kind, LOWER, NO_INFO, NOT_NUM, SPACE, UPPER, WORD,
+    punct_flags,
+};
+
+/// The normal form ends with "n't".
+const F_NT: u8 = 32;
+/// The normal form is "at" or "very".
+const F_AT_VERY: u8 = 64;
+
+const AT: u128 = u128::from_le_bytes(*b"at\0\0\0\0\0\0\0\0\0\0\0\0\0\x02");
+const VERY: u128 = u128::from_le_bytes(*b"very\0\0\0\0\0\0\0\0\0\0\0\x04");
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct FastTok {
+    info: u32,
+    kind: Kind,
+    flags: u8,
+    excl: u16,
+    qmark: u16,
+}
+
+/// Reusable buffers of the scorer-only tokeniser.
+#[derive(Default, Debug)]
+pub(crate) struct FastTokens {
+    toks: Vec<FastTok>,
+    lettered_words: u32,
+    caps_words: u32,
+    /// Normal form of a word that takes the general path (elongated or longer than 15 bytes).
+    buf: Vec<u8>,
+}
+
+#[inline]
+fn is_word_byte(b: u8) -> bool {
+    CLASS[b as usize] & KIND_MASK == WORD
+}
+
+#[inline]
+fn lower(b: u8) -> u8 {
+    b | ((CLASS[b as usize] & UPPER) << 3)
+}
+
+impl FastTokens {
+    #[inline]
+    fn push(&mut self, kind: Kind, flags: u8, info: u32) {
+        self.toks.push(FastTok {
+            info,
+            kind,
+            flags,
+            excl: 0,
+            qmark: 0,
+        });
+    }
+
+    /// Tokenise `text`, which must be ASCII (returns `false`, with no tokens, otherwise).
+    pub(crate) fn tokenize(&mut self, text: &str, lex: &Lexicon) -> bool {
+        self.toks.clear();
+        self.lettered_words = 0;
+        self.caps_words = 0;
+        if !text.is_ascii() {
+            return false;
+        }
+        let b = text.as_bytes();
+        let n = b.len();
+        let mut i = 0;
+        while i < n {
+            if CLASS[b[i] as usize] & SPACE != 0 {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            // URL: the whole chunk
+            if matches!(b[i], b'h' | b'H' | b'w' | b'W') {
+                let rest = &b[i..];
+                let starts_ci =
+                    |p: &[u8]| rest.len() >= p.len() && rest[..p.len()].eq_ignore_ascii_case(p);
+                if starts_ci(b"http://") || starts_ci(b"https://") || starts_ci(b"www.") {
+                    while i < n && CLASS[b[i] as usize] & SPACE == 0 {
+                        i += 1;
+                    }
+                    self.push(Kind::Url, 0, NO_INFO);
+                    continue;
+                }
+            }
+            let (toks0, lettered0, caps0) = (self.toks.len(), self.lettered_words, self.caps_words);
+            i = self.scan_chunk(b, i, lex);
+            // whole-chunk emoticon (":-)", "</3", ":D"): short, punctuation at an edge, at most
+            // two letters
+            let chunk = &b[start..i];
+            let edge_punct =
+                |c: Option<&u8>| c.is_some_and(|c| c.is_ascii_punctuation() && *c != b'\'');
+            if chunk.len() <= 8
+                && (edge_punct(chunk.first()) || edge_punct(chunk.last()))
+                && chunk.iter().filter(|c| c.is_ascii_alphabetic()).count() <= 2
+            {
+                let mut key = (chunk.len() as u128) << 120;
+                for (k, &c) in chunk.iter().enumerate() {
+                    key |= u128::from(lower(c)) << (8 * k);
+                }
+                if let Some(id) = lex.emoticon_packed(key) {
+                    self.toks.truncate(toks0);
+                    self.lettered_words = lettered0;
+                    self.caps_words = caps0;
+                    self.push(Kind::Emoticon, 0, id);
+                }
+            }
+        }
+        true
+    }
+
+    /// Scan one whitespace-delimited chunk from `i`; returns its end.
+    fn scan_chunk(&mut self, b: &[u8], mut i: usize, lex: &Lexicon) -> usize {
+        let n = b.len();
+        let mut prev_word = false;
+        while i < n {
+            let c = b[i];
+            let f = CLASS[c as usize];
+            if f & SPACE != 0 {
+                break;
+            }
+            if f & KIND_MASK == WORD {
+                i = self.ascii_word(b, i, lex);
+                prev_word = true;
+                continue;
+            }
+            if (c == b'@' || c == b'#') && !prev_word && i + 1 < n && is_word_byte(b[i + 1]) {
+                let body_start = i + 1;
+                let mut j = body_start;
+                while j < n && is_word_byte(b[j]) {
+                    j += 1;
+                }
+                if c == b'@' {
+                    self.push(Kind::Mention, 0, NO_INFO);
+                } else {
+                    self.hashtag(&b[body_start..j], lex);
+                }
+                prev_word = true;
+                i = j;
+                continue;
+            }
+            // punctuation / symbol run
+            let mut j = i + 1;
+            while j < n {
+                let d = b[j];
+                let fd = CLASS[d as usize];
+                if fd & SPACE != 0 || fd & KIND_MASK == WORD {
+                    break;
+                }
+                if (d == b'@' || d == b'#') && j + 1 < n && is_word_byte(b[j + 1]) {
+                    break;
+                }
+                j += 1;
+            }
+            let run = &b[i..j];
+            // a run holds no letters, so it is its own lower case
+            let emo = if run.len() >= 2 && run.len() <= 8 {
+                let mut key = (run.len() as u128) << 120;
+                for (k, &c) in run.iter().enumerate() {
+                    key |= u128::from(c) << (8 * k);
+                }
+                lex.emoticon_packed(key)
+            } else {
+                None
+            };
+            if let Some(id) = emo {
+                self.push(Kind::Emoticon, 0, id);
+            } else {
+                let (flags, excl, qmark) = punct_flags(std::str::from_utf8(run).unwrap_or(""));
+                self.toks.push(FastTok {
+                    info: NO_INFO,
+                    kind: Kind::Punct,
+                    flags,
+                    excl,
+                    qmark,
+                });
+            }
+            prev_word = false;
+            i = j;
+        }
+        i
+    }
+
+    /// A hashtag body: camel case split ("NeverAgain" -> never, again) into hashtag words.
+    fn hashtag(&mut self, body: &[u8], lex: &Lexicon) {
+        let mut seg_start = 0usize;
+        let mut prev_lower = false;
+        for (i, &c) in body.iter().enumerate() {
+            if c.is_ascii_uppercase() && prev_lower && i > seg_start {
+                self.word(&body[seg_start..i], Kind::Hashtag, lex);
+                seg_start = i;
+            }
+            prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        }
+        if seg_start < body.len() {
+            self.word(&body[seg_start..], Kind::Hashtag, lex);
+        }
+    }
+
+    /// A word from byte `i` (which is a word byte): the one-pass path of the full tokeniser's
+    /// `ascii_word`. Returns the word's end.
+    #[inline]
+    fn ascii_word(&mut self, b: &[u8], i: usize, lex: &Lexicon) -> usize {
+        let n = b.len();
+        let (mut lo, mut hi) = (0u64, 0u64);
+        let mut upper = 0u32;
+        let mut any = 0u8;
+        let mut repeat = false;
+        let (mut p1, mut p2) = (0u8, 0u8);
+        let mut j = i;
+        while j < n {
+            let d = b[j];
+            let f = CLASS[d as usize];
+            if f & KIND_MASK != WORD {
+                if f & KIND_MASK != JOIN {
+                    break;
+                }
+                let e = *b.get(j + 1).unwrap_or(&b' ');
+                let digits = p1.is_ascii_digit() && e.is_ascii_digit();
+                if CLASS[e as usize] & KIND_MASK != WORD || ((d == b'.' || d == b',') && !digits) {
+                    break;
+                }
+            }
+            upper += u32::from((f & UPPER) >> 2);
+            any |= f;
+            repeat |= (d == p1) & (d == p2);
+            p2 = p1;
+            p1 = d;
+            let k = j - i;
+            let lc = u64::from(d | ((f & UPPER) << 3));
+            if k < 8 {
+                lo |= lc << (8 * k);
+            } else if k < 15 {
+                hi |= lc << (8 * (k - 8));
+            }
+            j += 1;
+        }
+        let word = &b[i..j];
+        let elong = repeat
+            && word
+                .windows(3)
+                .any(|x| x[0] == x[1] && x[1] == x[2] && x[0].is_ascii_alphabetic());
+        if elong || word.len() > 15 {
+            self.word(word, Kind::Word, lex);
+            return j;
+        }
+        let lower = u32::from(any & LOWER != 0);
+        let other = any & NOT_NUM != 0;
+        let mut flags = 0u8;
+        if upper + lower > 0 {
+            self.lettered_words += 1;
+            if upper >= 2 && lower == 0 {
+                flags |= F_CAPS;
+                self.caps_words += 1;
+            }
+        }
+        if upper + lower == 0 && !other {
+            self.push(Kind::Number, flags, NO_INFO);
+            return j;
+        }
+        hi |= (word.len() as u64) << 56;
+        let key = u128::from(lo) | (u128::from(hi) << 64);
+        if key == AT || key == VERY {
+            flags |= F_AT_VERY;
+        }
+        if let [.., x, b'\'', t] = word {
+            if x.eq_ignore_ascii_case(&b'n') && t.eq_ignore_ascii_case(&b't') {
+                flags |= F_NT;
+            }
+        }
+        let info = lex.id_packed(key).unwrap_or(NO_INFO);
+        self.push(Kind::Word, flags, info);
+        j
+    }
+
+    /// The general word path (elongated or long words, hashtag words): the ASCII branch of the
+    /// full tokeniser's `word`.
+    fn word(&mut self, w: &[u8], kind: Kind, lex: &Lexicon) {
+        let mut upper = 0u32;
+        let mut lower = 0u32;
+        let mut other = false;
+        let mut elong = false;
+        let (mut p1, mut p2) = (0u8, 0u8);
+        for &c in w {
+            upper += u32::from(c.is_ascii_uppercase());
+            lower += u32::from(c.is_ascii_lowercase());
+            other |= !(c.is_ascii_alphanumeric() || c == b'.' || c == b',');
+            elong |= c == p1 && c == p2 && c.is_ascii_alphabetic();
+            p2 = p1;
+            p1 = c;
+        }
+        let digits_only = upper + lower == 0 && !other;
+        self.buf.clear();
+        if elong {
+            let mut last = 0u8;
+            let mut run = 0u32;
+            for &c in w {
+                let c = c.to_ascii_lowercase();
+                if c == last && c.is_ascii_alphabetic() {
+                    run += 1;
+                } else {
+                    run = 1;
+                    last = c;
+                }
+                if run < 3 {
+                    self.buf.push(c);
+                }
+            }
+        } else {
+            self.buf.extend(w.iter().map(u8::to_ascii_lowercase));
+        }
+        let mut flags = 0u8;
+        if elong {
+            flags |= F_ELONG;
+        }
+        if upper + lower > 0 {
+            self.lettered_words += 1;
+            if upper >= 2 && lower == 0 {
+                flags |= F_CAPS;
+                self.caps_words += 1;
+            }
+        }
+        if kind == Kind::Word && digits_only {
+            self.push(Kind::Number, flags, NO_INFO);
+            return;
+        }
+        let norm = std::str::from_utf8(&self.buf).unwrap_or("");
+        if norm.ends_with("n't") {
+            flags |= F_NT;
+        }
+        if norm == "at" || norm == "very" {
+            flags |= F_AT_VERY;
+        }
+        let mut id = lex.id(norm);
+        if id.is_none() && elong {
+            // "sooo" -> "soo" missed: try with every repeat collapsed ("so")
+            let mut collapsed = String::with_capacity(norm.len());
+            let mut last = None;
+            for c in norm.chars() {
+                if Some(c) != last {
+                    collapsed.push(c);
+                }
+                last = Some(c);
+            }
+            id = lex.id(&collapsed);
+        }
+        self.push(kind, flags, id.unwrap_or(NO_INFO));
+    }
+}
+
+impl ScoreView for FastTokens {
+    #[inline]
+    fn len(&self) -> usize {
+        self.toks.len()
+    }
+    #[inline]
+    fn kind(&self, i: usize) -> Kind {
+        self.toks[i].kind
+    }
+    #[inline]
+    fn flags(&self, i: usize) -> u8 {
+        self.toks[i].flags & !(F_NT | F_AT_VERY)
+    }
+    #[inline]
+    fn info_id(&self, i: usize) -> u32 {
+        self.toks[i].info
+    }
+    #[inline]
+    fn punct_counts(&self, i: usize) -> (u16, u16) {
+        (self.toks[i].excl, self.toks[i].qmark)
+    }
+    #[inline]
+    fn ends_with_nt(&self, i: usize) -> bool {
+        self.toks[i].flags & F_NT != 0
+    }
+    #[inline]
+    fn is_at_or_very(&self, i: usize) -> bool {
+        self.toks[i].flags & F_AT_VERY != 0
+    }
+    fn emoji_valence(&self, _i: usize, _lex: &Lexicon) -> f32 {
+        // ASCII text has no emoji
+        0.0
+    }
+    #[inline]
+    fn caps_emphasis(&self) -> bool {
+        self.caps_words > 0 && self.caps_words < self.lettered_words
+    }
+    fn rule_at(&self, _rules: &PhraseTable<f32>, _i: usize) -> Option<(usize, f32)> {
+        // the scorer-only path is not taken when an enricher has per-brand rules
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::token::Tokens;
+
+    /// The fast tokens agree with the full tokeniser's in everything the scorer reads.
+    fn check(text: &str) {
+        let lex = crate::lexicon::global();
+        let mut full = Tokens::default();
+        full.tokenize(text, Some(lex));
+        let mut fast = FastTokens::default();
+        if !fast.tokenize(text, lex) {
+            assert!(!text.is_ascii());
+            return;
+        }
+        let view = |t: &dyn Fn(usize) -> String, n: usize| (0..n).map(t).collect::<Vec<_>>();
+        let a = view(
+            &|i| {
+                format!(
+                    "{:?} {} {} {:?} {} {}",
+                    ScoreView::kind(&full, i),
+                    ScoreView::flags(&full, i) & (F_CAPS | F_ELONG | crate::token::F_BOUNDARY),
+                    ScoreView::info_id(&full, i),
+                    ScoreView::punct_counts(&full, i),
+                    ScoreView::ends_with_nt(&full, i),
+                    ScoreView::is_at_or_very(&full, i),
+                )
+            },
+            ScoreView::len(&full),
+        );
+        let b = view(
+            &|i| {
+                format!(
+                    "{:?} {} {} {:?} {} {}",
+                    fast.kind(i),
+                    fast.flags(i) & (F_CAPS | F_ELONG | crate::token::F_BOUNDARY),
+                    fast.info_id(i),
+                    fast.punct_counts(i),
+                    fast.ends_with_nt(i),
+                    fast.is_at_or_very(i),
+                )
+            },
+            fast.len(),
+        );
+        assert_eq!(a, b, "{text:?}");
+        assert_eq!(
+            ScoreView::caps_emphasis(&full),
+            fast.caps_emphasis(),
+            "{text:?}"
+        );
+    }
+
+    #[test]
+    fn agrees_with_the_full_tokeniser() {
+        for text in [
+            "",
+            " ",
+            "@United WHY is my flight #NeverAgain delayed?? http://t.co/x :) soooo bad 3.5 hrs",
+            "great:) thanks!!! :-D xD </3 :D ;-P (: :P",
+            "I can't log in, it DOESN'T work. Not at all good; very least at least",
+            "AT least VERY least veeery least aat",
+            "a@b #a#b @@x ## #_ @_ a_b 1,000 3.5. 1.2.3 -5 a-b a--b 'quoted' don''t",
+            "wwwhat www.x.com HTTPS://X Http:/ waiting 3 hours for a refund... why?!?!",
+            "Supercalifragilisticexpialidocious aaaaaaaaaaaaaaaaaaaaaaa LOOOOOOVE it SOOO much",
+            "x:) :)x ::)) :-))) =) =D 8) <3 <333 :'( :-/ :/ http",
+            "#SoooGood #NotHappy #at #VERY #100 #a1B2 #ABC #abcDEF",
+            "\u{0}:) \u{1f}x \u{7f}!! ?? ... ,,, ;; a.b a,b 1.a",
+            "customer service on hold no response never again thanks for nothing",
+        ] {
+            check(text);
+        }
+    }
+
+    #[test]
+    fn agrees_on_random_ascii() {
+        // a deterministic xorshift over an alphabet rich in the tokeniser's special bytes
+        let alphabet: &[u8] = b"aAbBnNtT'-.,!?:;()<>3D/_@#hw:xX \t\n0123456789eEsSoO";
+        let enricher = crate::Enricher::new(crate::NlpConfig::default()).unwrap();
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..20_000 {
+            let mut s = Vec::new();
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = (x % 24) as usize;
+            for _ in 0..len {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                s.push(alphabet[(x % alphabet.len() as u64) as usize]);
+            }
+            let text = std::str::from_utf8(&s).unwrap_or("");
+            check(text);
+            same_sentiment(&enricher, text);
+        }
+    }
+
+    fn same_sentiment(e: &crate::Enricher, text: &str) {
+        let (a, b) = (e.sentiment(text), e.sentiment_reference(text));
+        assert_eq!(a.label, b.label, "{text:?}");
+        assert_eq!(a.score.to_bits(), b.score.to_bits(), "{text:?}");
+        assert_eq!(a.confidence.to_bits(), b.confidence.to_bits(), "{text:?}");
+    }
+
+    #[test]
+    fn scorer_only_path_gives_the_reference_results() {
+        let e = crate::Enricher::new(crate::NlpConfig::default()).unwrap();
+        for text in [
+            "@united thanks, but my bag is LOST!!! never again :(",
+            "not happy at all. SOOO bad #NeverAgain",
+            "my parcel never arrived and I can't log in",
+            "waiting 3 hours on hold, no response",
+            "Où est mon colis? don’t care 😡",
+            "hm",
+            "ok?",
+            "",
+            "http://t.co/x @a 123",
+        ] {
+            same_sentiment(&e, text);
+        }
+    }
+}
