@@ -16,17 +16,38 @@
 use crate::lexicon::{Lexicon, PhraseTable};
 use crate::sentiment::ScoreView;
 use crate::token::{
-    CLASS, F_CAPS, F_ELONG, JOIN, KIND_MASK, Kind, LOWER, NO_INFO, NOT_NUM, SPACE, UPPER, WORD,
-    punct_flags,
+    CLASS, F_CAPS, F_ELONG, JOIN, KIND_MASK, Kind, NO_INFO, NOT_NUM, SPACE, UPPER, WORD,
+    punct_flags_ascii,
 };
 
 /// The normal form ends with "n't".
 const F_NT: u8 = 32;
-/// The normal form is "at" or "very".
+/// The normal form is "at" or "very" (only set on the general path; on the fast path the
+/// lexicon id tells).
 const F_AT_VERY: u8 = 64;
+/// The token took the general word path (then `F_AT_VERY` tells, not the lexicon id: an
+/// elongated word may be found under its collapsed form, "aaat" under "at").
+const F_GENERAL: u8 = 128;
 
-const AT: u128 = u128::from_le_bytes(*b"at\0\0\0\0\0\0\0\0\0\0\0\0\0\x02");
-const VERY: u128 = u128::from_le_bytes(*b"very\0\0\0\0\0\0\0\0\0\0\0\x04");
+/// The byte repeated in every lane of a 16-byte word.
+const fn splat(b: u8) -> u128 {
+    u128::from_le_bytes([b; 16])
+}
+const HIGHS: u128 = splat(0x80);
+/// "n't" as three little-endian bytes.
+const NT: u128 = (b'n' as u128) | ((b'\'' as u128) << 8) | ((b't' as u128) << 16);
+
+/// ASCII punctuation other than the apostrophe (an emoticon's edge).
+const EDGE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 128 {
+        let b = c as u8;
+        t[c] = b.is_ascii_punctuation() && b != b'\'';
+        c += 1;
+    }
+    t
+};
 
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct FastTok {
@@ -45,6 +66,8 @@ pub(crate) struct FastTokens {
     caps_words: u32,
     /// Normal form of a word that takes the general path (elongated or longer than 15 bytes).
     buf: Vec<u8>,
+    /// Lexicon ids of "at" and "very".
+    at_very: [u32; 2],
 }
 
 #[inline]
@@ -74,6 +97,7 @@ impl FastTokens {
         self.toks.clear();
         self.lettered_words = 0;
         self.caps_words = 0;
+        self.at_very = lex.at_very;
         if !text.is_ascii() {
             return false;
         }
@@ -104,10 +128,9 @@ impl FastTokens {
             // whole-chunk emoticon (":-)", "</3", ":D"): short, punctuation at an edge, at most
             // two letters
             let chunk = &b[start..i];
-            let edge_punct =
-                |c: Option<&u8>| c.is_some_and(|c| c.is_ascii_punctuation() && *c != b'\'');
             if chunk.len() <= 8
-                && (edge_punct(chunk.first()) || edge_punct(chunk.last()))
+                && (chunk.first().is_some_and(|c| EDGE[*c as usize])
+                    || chunk.last().is_some_and(|c| EDGE[*c as usize]))
                 && chunk.iter().filter(|c| c.is_ascii_alphabetic()).count() <= 2
             {
                 let mut key = (chunk.len() as u128) << 120;
@@ -182,7 +205,7 @@ impl FastTokens {
             if let Some(id) = emo {
                 self.push(Kind::Emoticon, 0, id);
             } else {
-                let (flags, excl, qmark) = punct_flags(std::str::from_utf8(run).unwrap_or(""));
+                let (flags, excl, qmark) = punct_flags_ascii(run);
                 self.toks.push(FastTok {
                     info: NO_INFO,
                     kind: Kind::Punct,
@@ -213,76 +236,79 @@ impl FastTokens {
         }
     }
 
-    /// A word from byte `i` (which is a word byte): the one-pass path of the full tokeniser's
-    /// `ascii_word`. Returns the word's end.
+    /// A word from byte `i` (which is a word byte), as the full tokeniser's `ascii_word` reads
+    /// it: word bytes, joined by an apostrophe or hyphen, or by '.' / ',' between digits. Words
+    /// of up to 15 bytes are examined 16 bytes at a time (SWAR on a `u128`; every byte is ASCII,
+    /// so no lane carries into the next). Returns the word's end.
     #[inline]
     fn ascii_word(&mut self, b: &[u8], i: usize, lex: &Lexicon) -> usize {
         let n = b.len();
-        let (mut lo, mut hi) = (0u64, 0u64);
-        let mut upper = 0u32;
-        let mut any = 0u8;
-        let mut repeat = false;
-        let (mut p1, mut p2) = (0u8, 0u8);
-        let mut j = i;
-        while j < n {
-            let d = b[j];
-            let f = CLASS[d as usize];
-            if f & KIND_MASK != WORD {
-                if f & KIND_MASK != JOIN {
-                    break;
-                }
-                let e = *b.get(j + 1).unwrap_or(&b' ');
-                let digits = p1.is_ascii_digit() && e.is_ascii_digit();
-                if CLASS[e as usize] & KIND_MASK != WORD || ((d == b'.' || d == b',') && !digits) {
-                    break;
+        let mut j = i + 1;
+        loop {
+            while j < n && CLASS[b[j] as usize] & KIND_MASK == WORD {
+                j += 1;
+            }
+            if j + 1 < n {
+                let (d, e) = (b[j], b[j + 1]);
+                if CLASS[d as usize] & KIND_MASK == JOIN
+                    && CLASS[e as usize] & KIND_MASK == WORD
+                    && ((d != b'.' && d != b',')
+                        || (b[j - 1].is_ascii_digit() && e.is_ascii_digit()))
+                {
+                    j += 2;
+                    continue;
                 }
             }
-            upper += u32::from((f & UPPER) >> 2);
-            any |= f;
-            repeat |= (d == p1) & (d == p2);
-            p2 = p1;
-            p1 = d;
-            let k = j - i;
-            let lc = u64::from(d | ((f & UPPER) << 3));
-            if k < 8 {
-                lo |= lc << (8 * k);
-            } else if k < 15 {
-                hi |= lc << (8 * (k - 8));
-            }
-            j += 1;
+            break;
         }
-        let word = &b[i..j];
-        let elong = repeat
-            && word
-                .windows(3)
-                .any(|x| x[0] == x[1] && x[1] == x[2] && x[0].is_ascii_alphabetic());
-        if elong || word.len() > 15 {
-            self.word(word, Kind::Word, lex);
+        let len = j - i;
+        if len > 15 {
+            self.word(&b[i..j], Kind::Word, lex);
             return j;
         }
-        let lower = u32::from(any & LOWER != 0);
-        let other = any & NOT_NUM != 0;
+        let x = match b.get(i..i + 16) {
+            Some(w) => {
+                let mut a = [0u8; 16];
+                a.copy_from_slice(w);
+                u128::from_le_bytes(a)
+            }
+            None => {
+                let mut a = [0u8; 16];
+                a[..len].copy_from_slice(&b[i..j]);
+                u128::from_le_bytes(a)
+            }
+        };
+        let x = x & ((1u128 << (8 * len)) - 1);
+        // high bit of each lane: an upper-case / lower-case letter
+        let upper = x.wrapping_add(splat(0x3f)) & !x.wrapping_add(splat(0x25)) & HIGHS;
+        let lower = x.wrapping_add(splat(0x1f)) & !x.wrapping_add(splat(0x05)) & HIGHS;
+        let letters = upper | lower;
+        if len >= 3 {
+            // a letter repeated three times ("sooo"): lanes k where x[k] == x[k+1] == x[k+2]
+            let t = (x ^ (x >> 8)) | (x ^ (x >> 16));
+            let triple = !t.wrapping_add(splat(0x7f)) & HIGHS;
+            let valid = (1u128 << (8 * (len - 2))) - 1;
+            if triple & letters & valid != 0 {
+                self.word(&b[i..j], Kind::Word, lex);
+                return j;
+            }
+        }
         let mut flags = 0u8;
-        if upper + lower > 0 {
+        if letters == 0 {
+            if !b[i..j].iter().any(|&c| CLASS[c as usize] & NOT_NUM != 0) {
+                self.push(Kind::Number, 0, NO_INFO);
+                return j;
+            }
+        } else {
             self.lettered_words += 1;
-            if upper >= 2 && lower == 0 {
+            if lower == 0 && upper.count_ones() >= 2 {
                 flags |= F_CAPS;
                 self.caps_words += 1;
             }
         }
-        if upper + lower == 0 && !other {
-            self.push(Kind::Number, flags, NO_INFO);
-            return j;
-        }
-        hi |= (word.len() as u64) << 56;
-        let key = u128::from(lo) | (u128::from(hi) << 64);
-        if key == AT || key == VERY {
-            flags |= F_AT_VERY;
-        }
-        if let [.., x, b'\'', t] = word {
-            if x.eq_ignore_ascii_case(&b'n') && t.eq_ignore_ascii_case(&b't') {
-                flags |= F_NT;
-            }
+        let key = x | (upper >> 2) | ((len as u128) << 120);
+        if len >= 3 && (key >> (8 * (len - 3))) & 0xff_ffff == NT {
+            flags |= F_NT;
         }
         let info = lex.id_packed(key).unwrap_or(NO_INFO);
         self.push(Kind::Word, flags, info);
@@ -325,7 +351,7 @@ impl FastTokens {
         } else {
             self.buf.extend(w.iter().map(u8::to_ascii_lowercase));
         }
-        let mut flags = 0u8;
+        let mut flags = F_GENERAL;
         if elong {
             flags |= F_ELONG;
         }
@@ -375,7 +401,7 @@ impl ScoreView for FastTokens {
     }
     #[inline]
     fn flags(&self, i: usize) -> u8 {
-        self.toks[i].flags & !(F_NT | F_AT_VERY)
+        self.toks[i].flags & !(F_NT | F_AT_VERY | F_GENERAL)
     }
     #[inline]
     fn info_id(&self, i: usize) -> u32 {
@@ -391,7 +417,12 @@ impl ScoreView for FastTokens {
     }
     #[inline]
     fn is_at_or_very(&self, i: usize) -> bool {
-        self.toks[i].flags & F_AT_VERY != 0
+        let t = &self.toks[i];
+        t.flags & F_AT_VERY != 0
+            || (t.flags & F_GENERAL == 0
+                && matches!(t.kind, Kind::Word | Kind::Hashtag)
+                && t.info != NO_INFO
+                && (t.info == self.at_very[0] || t.info == self.at_very[1]))
     }
     fn emoji_valence(&self, _i: usize, _lex: &Lexicon) -> f32 {
         // ASCII text has no emoji
@@ -467,7 +498,7 @@ mod tests {
             "@United WHY is my flight #NeverAgain delayed?? http://t.co/x :) soooo bad 3.5 hrs",
             "great:) thanks!!! :-D xD </3 :D ;-P (: :P",
             "I can't log in, it DOESN'T work. Not at all good; very least at least",
-            "AT least VERY least veeery least aat",
+            "AT least VERY least veeery least aat aaat least aaaat least #aaat least",
             "a@b #a#b @@x ## #_ @_ a_b 1,000 3.5. 1.2.3 -5 a-b a--b 'quoted' don''t",
             "wwwhat www.x.com HTTPS://X Http:/ waiting 3 hours for a refund... why?!?!",
             "Supercalifragilisticexpialidocious aaaaaaaaaaaaaaaaaaaaaaa LOOOOOOVE it SOOO much",

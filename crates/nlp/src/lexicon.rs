@@ -625,6 +625,9 @@ pub(crate) struct Lexicon {
     /// Every string of at most 8 bytes for which [`Lexicon::emoticon_id`] answers, packed as by
     /// `pack`: the scorer-only tokeniser looks emoticons up with one probe.
     emoticons: FxHashMap<u128, u32>,
+    /// Entry ids of "at" and "very" (both in the word lists), for the "at least" / "very least"
+    /// check of the scorer-only path.
+    pub at_very: [u32; 2],
 }
 
 /// Our own valences for frequent emoji whose names carry no lexicon word.
@@ -831,7 +834,9 @@ impl Lexicon {
             emoji,
             cues: Vec::new(),
             emoticons: FxHashMap::default(),
+            at_very: [u32::MAX; 2],
         };
+        lex.at_very = ["at", "very"].map(|w| lex.id(w).unwrap_or(u32::MAX));
         for w in &short_keys {
             if let (Some(id), Some(k)) = (lex.emoticon_id(w), pack(w)) {
                 lex.emoticons.insert(k, id);

@@ -167,8 +167,6 @@ fn char_at(s: &str, i: usize) -> (char, usize) {
 /// A run of punctuation characters: strong boundary / comma flags and counts.
 pub(crate) fn punct_flags(run: &str) -> (u8, u16, u16) {
     let mut flags = 0u8;
-    let mut excl = 0u16;
-    let mut q = 0u16;
     if !run.is_ascii()
         && run.chars().any(|c| {
             matches!(
@@ -180,7 +178,17 @@ pub(crate) fn punct_flags(run: &str) -> (u8, u16, u16) {
         // ellipsis, ideographic full stop, full-width '!' / '?', inverted '!' / '?'
         flags |= F_BOUNDARY;
     }
-    for &c in run.as_bytes() {
+    let (f, excl, q) = punct_flags_ascii(run.as_bytes());
+    (flags | f, excl, q)
+}
+
+/// [`punct_flags`] of the ASCII bytes of a run.
+#[inline]
+pub(crate) fn punct_flags_ascii(run: &[u8]) -> (u8, u16, u16) {
+    let mut flags = 0u8;
+    let mut excl = 0u16;
+    let mut q = 0u16;
+    for &c in run {
         match c {
             b'!' => {
                 excl = excl.saturating_add(1);
