@@ -8,6 +8,7 @@
 //! [`Enricher::sentiment_reference`] (the full tokeniser), and counts the texts whose label,
 //! score or confidence differ (bit for bit). Exit status 1 when any differs.
 //! With `--bench new|old [passes]`: only scores the airline texts (default 1 pass), for callgrind.
+//! With `--time`: best-of-five µs per airline text of both paths.
 //! With `--dump FILE`: writes every output of the fast path, the reference path and `enrich` bit
 //! for bit, one text a line, so that two builds can be compared with `cmp`.
 
@@ -68,6 +69,30 @@ fn main() -> Result<()> {
             }
         }
         println!("{} texts x {passes} passes, checksum {acc}", airline.len());
+        return Ok(());
+    }
+    if args.get(1).map(String::as_str) == Some("--time") {
+        // best of five passes each, alternating, so that both see the same machine load
+        let (mut new, mut old) = (f64::INFINITY, f64::INFINITY);
+        let mut acc = 0usize;
+        for _ in 0..5 {
+            let t0 = std::time::Instant::now();
+            for t in &airline {
+                acc += enricher.sentiment(t).label as usize;
+            }
+            new = new.min(t0.elapsed().as_secs_f64());
+            let t0 = std::time::Instant::now();
+            for t in &airline {
+                acc += enricher.sentiment_reference(t).label as usize;
+            }
+            old = old.min(t0.elapsed().as_secs_f64());
+        }
+        let per = |s: f64| s * 1e6 / airline.len() as f64;
+        println!(
+            "scorer-only path {:.3} µs/text, reference path {:.3} µs/text ({acc})",
+            per(new),
+            per(old)
+        );
         return Ok(());
     }
     if args.get(1).map(String::as_str) == Some("--dump") {
