@@ -202,7 +202,8 @@ pub(super) fn trends(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
                 .map(move |sc| (s, sc))
         })
         .collect();
-    let alpha = cfg.alpha(plan.len() as f64 * cfg.daily_looks * windows.len() as f64);
+    let tests = windows.len() + usize::from(cfg.trend_shift_days >= 3);
+    let alpha = cfg.alpha(plan.len() as f64 * cfg.daily_looks * tests as f64);
     let z_crit = stats::norm_isf(alpha);
     for (spec, (dim, value)) in plan {
         let lag = usize::try_from(cfg.maturity_days(spec.metric)).unwrap_or(0);
@@ -246,6 +247,79 @@ pub(super) fn trends(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
                     && fired.as_ref().is_none_or(|f| z_bad > f.1)
                 {
                     fired = Some((mk, z_bad, lo + onset, base, recent, wi));
+                }
+            }
+            // a drift against the baseline: the last `trend_shift_days` against the `w` days
+            // before them (Welch t on weekday-adjusted daily values, variance inflated for
+            // lag-1 autocorrelation), confirmed as a drift by a Mann–Kendall z ≥ 1.64 over
+            // the last 14 days
+            let shift = cfg.trend_shift_days;
+            if shift >= 3 && e + 1 >= shift + w && e + 1 >= 14 {
+                let rlo = e + 1 - shift;
+                let blo = rlo - w;
+                let offs = weekday_offsets(&y, origin, blo, rlo - 1);
+                let rec = stats::finite(&deseasonalise(&y[rlo..=e], offs.as_ref(), origin, rlo));
+                let basev = deseasonalise(&y[blo..rlo], offs.as_ref(), origin, blo);
+                let bas = stats::finite(&basev);
+                let sign = if spec.bad_up { 1.0 } else { -1.0 };
+                let mk14 = stats::mann_kendall(&deseasonalise(
+                    &y[e + 1 - 14..=e],
+                    offs.as_ref(),
+                    origin,
+                    e + 1 - 14,
+                ));
+                if rec.len() as f64 >= cfg.trend_min_coverage * shift as f64
+                    && bas.len() as f64 >= cfg.trend_min_coverage * w as f64
+                    && let (Some(mr), Some(mb), Some(mk14)) =
+                        (stats::mean(&rec), stats::mean(&bas), mk14)
+                {
+                    let var = |v: &[f64], m: f64| {
+                        v.iter().map(|x| (x - m).powi(2)).sum::<f64>()
+                            / (v.len() as f64 - 1.0).max(1.0)
+                    };
+                    let pairs: Vec<(f64, f64)> = basev
+                        .windows(2)
+                        .filter(|p| p[0].is_finite() && p[1].is_finite())
+                        .map(|p| (p[0] - mb, p[1] - mb))
+                        .collect();
+                    let num: f64 = pairs.iter().map(|(a, b)| a * b).sum();
+                    let den: f64 = bas.iter().map(|x| (x - mb).powi(2)).sum();
+                    let rho = if den > 0.0 {
+                        (num / den).clamp(-0.9, 0.9)
+                    } else {
+                        0.0
+                    };
+                    let infl = if rho > 0.0 {
+                        ((1.0 + rho) / (1.0 - rho)).min(4.0)
+                    } else {
+                        1.0
+                    };
+                    let (vr, vb) = (
+                        var(&rec, mr) / rec.len() as f64,
+                        infl * var(&bas, mb) / bas.len() as f64,
+                    );
+                    let se = (vr + vb).sqrt();
+                    let diff_bad = sign * (mr - mb);
+                    let rel_ok = spec.min_rel <= 0.0 || diff_bad >= spec.min_rel * mb.abs();
+                    if se > 0.0 && diff_bad >= spec.min_abs && rel_ok && sign * mk14.z >= 1.64 {
+                        let df = (vr + vb).powi(2)
+                            / (vr * vr / (rec.len() as f64 - 1.0).max(1.0)
+                                + vb * vb / (bas.len() as f64 - 1.0).max(1.0));
+                        let p = stats::t_sf(diff_bad / se, df);
+                        let z_eq = stats::norm_isf(p.max(1e-300));
+                        if z_eq >= z_crit && fired.as_ref().is_none_or(|f| z_eq > f.1) {
+                            let all: Vec<f64> = basev
+                                .iter()
+                                .copied()
+                                .chain(deseasonalise(&y[rlo..=e], offs.as_ref(), origin, rlo))
+                                .collect();
+                            let onset = stats::hinge_onset(&all).unwrap_or(w);
+                            let raw_base = stats::mean(&y[blo..rlo]).unwrap_or(mb);
+                            let raw_recent = stats::mean(&y[rlo..=e]).unwrap_or(mr);
+                            fired =
+                                Some((mk14, z_eq, blo + onset, raw_base, raw_recent, shift + w));
+                        }
+                    }
                 }
             }
             match fired {

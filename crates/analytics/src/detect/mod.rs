@@ -206,6 +206,8 @@ pub struct DetectConfig {
     pub trend_days: usize,
     /// A shorter trend window also tested (0: none), for faster drifts.
     pub trend_short_days: usize,
+    /// Days of the recent side of the drift-against-baseline test (0: none).
+    pub trend_shift_days: usize,
     /// Share of the trend window's days that must have enough support.
     pub trend_min_coverage: f64,
     /// Consecutive daily evaluations a trend must hold before it is reported.
@@ -248,6 +250,7 @@ impl Default for DetectConfig {
             gap_max_ratio: 0.35,
             trend_days: 28,
             trend_short_days: 14,
+            trend_shift_days: 7,
             trend_min_coverage: 0.6,
             trend_persistence: 2,
             recent_days: 14,
