@@ -13,7 +13,7 @@
 //! emoticon check happens at the chunk's end, rolling back the chunk's tokens in the rare case
 //! that it is one.
 
-use crate::lexicon::{Lexicon, PhraseTable};
+use crate::lexicon::{Lexicon, PhraseTable, WordInfo};
 use crate::sentiment::ScoreView;
 use crate::token::{
     CLASS, F_CAPS, F_ELONG, JOIN, KIND_MASK, Kind, NO_INFO, NOT_NUM, SPACE, UPPER, WORD,
@@ -51,6 +51,8 @@ const EDGE: [bool; 256] = {
 
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct FastTok {
+    /// The lexicon entry, copied (so that the scorer reads tokens in order).
+    wi: WordInfo,
     info: u32,
     kind: Kind,
     flags: u8,
@@ -68,6 +70,8 @@ pub(crate) struct FastTokens {
     buf: Vec<u8>,
     /// Lexicon ids of "at" and "very".
     at_very: [u32; 2],
+    /// Some token starts a cue phrase.
+    any_cue: bool,
 }
 
 #[inline]
@@ -82,8 +86,15 @@ fn lower(b: u8) -> u8 {
 
 impl FastTokens {
     #[inline]
-    fn push(&mut self, kind: Kind, flags: u8, info: u32) {
+    fn push(&mut self, kind: Kind, flags: u8, info: u32, lex: &Lexicon) {
+        let wi = if info == NO_INFO {
+            WordInfo::default()
+        } else {
+            lex.info(info).copied().unwrap_or_default()
+        };
+        self.any_cue |= wi.cue != 0;
         self.toks.push(FastTok {
+            wi,
             info,
             kind,
             flags,
@@ -97,6 +108,7 @@ impl FastTokens {
         self.toks.clear();
         self.lettered_words = 0;
         self.caps_words = 0;
+        self.any_cue = false;
         self.at_very = lex.at_very;
         if !text.is_ascii() {
             return false;
@@ -119,7 +131,7 @@ impl FastTokens {
                     while i < n && CLASS[b[i] as usize] & SPACE == 0 {
                         i += 1;
                     }
-                    self.push(Kind::Url, 0, NO_INFO);
+                    self.push(Kind::Url, 0, NO_INFO, lex);
                     continue;
                 }
             }
@@ -141,7 +153,7 @@ impl FastTokens {
                     self.toks.truncate(toks0);
                     self.lettered_words = lettered0;
                     self.caps_words = caps0;
-                    self.push(Kind::Emoticon, 0, id);
+                    self.push(Kind::Emoticon, 0, id, lex);
                 }
             }
         }
@@ -170,7 +182,7 @@ impl FastTokens {
                     j += 1;
                 }
                 if c == b'@' {
-                    self.push(Kind::Mention, 0, NO_INFO);
+                    self.push(Kind::Mention, 0, NO_INFO, lex);
                 } else {
                     self.hashtag(&b[body_start..j], lex);
                 }
@@ -203,10 +215,11 @@ impl FastTokens {
                 None
             };
             if let Some(id) = emo {
-                self.push(Kind::Emoticon, 0, id);
+                self.push(Kind::Emoticon, 0, id, lex);
             } else {
                 let (flags, excl, qmark) = punct_flags_ascii(run);
                 self.toks.push(FastTok {
+                    wi: WordInfo::default(),
                     info: NO_INFO,
                     kind: Kind::Punct,
                     flags,
@@ -296,7 +309,7 @@ impl FastTokens {
         let mut flags = 0u8;
         if letters == 0 {
             if !b[i..j].iter().any(|&c| CLASS[c as usize] & NOT_NUM != 0) {
-                self.push(Kind::Number, 0, NO_INFO);
+                self.push(Kind::Number, 0, NO_INFO, lex);
                 return j;
             }
         } else {
@@ -311,7 +324,7 @@ impl FastTokens {
             flags |= F_NT;
         }
         let info = lex.id_packed(key).unwrap_or(NO_INFO);
-        self.push(Kind::Word, flags, info);
+        self.push(Kind::Word, flags, info, lex);
         j
     }
 
@@ -363,7 +376,7 @@ impl FastTokens {
             }
         }
         if kind == Kind::Word && digits_only {
-            self.push(Kind::Number, flags, NO_INFO);
+            self.push(Kind::Number, flags, NO_INFO, lex);
             return;
         }
         let norm = std::str::from_utf8(&self.buf).unwrap_or("");
@@ -386,7 +399,7 @@ impl FastTokens {
             }
             id = lex.id(&collapsed);
         }
-        self.push(kind, flags, id.unwrap_or(NO_INFO));
+        self.push(kind, flags, id.unwrap_or(NO_INFO), lex);
     }
 }
 
@@ -410,6 +423,15 @@ impl ScoreView for FastTokens {
     #[inline]
     fn punct_counts(&self, i: usize) -> (u16, u16) {
         (self.toks[i].excl, self.toks[i].qmark)
+    }
+    #[inline]
+    fn info(&self, i: usize, _lex: &Lexicon) -> Option<WordInfo> {
+        let t = &self.toks[i];
+        (t.info != NO_INFO).then_some(t.wi)
+    }
+    #[inline]
+    fn may_have_cues(&self) -> bool {
+        self.any_cue
     }
     #[inline]
     fn ends_with_nt(&self, i: usize) -> bool {

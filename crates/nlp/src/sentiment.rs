@@ -159,13 +159,10 @@ pub(crate) trait ScoreView {
     /// The longest per-brand rule phrase starting at token `i`.
     fn rule_at(&self, rules: &PhraseTable<f32>, i: usize) -> Option<(usize, f32)>;
 
-    #[inline]
-    fn info<'l>(&self, i: usize, lex: &'l Lexicon) -> Option<&'l WordInfo> {
-        match self.info_id(i) {
-            NO_INFO => None,
-            id => lex.info(id),
-        }
-    }
+    /// The lexicon entry of token `i`.
+    fn info(&self, i: usize, lex: &Lexicon) -> Option<WordInfo>;
+    /// False when no token starts a customer-care cue phrase (the cue pass can be skipped).
+    fn may_have_cues(&self) -> bool;
 
     #[inline]
     fn is_wordlike(&self, i: usize) -> bool {
@@ -189,6 +186,17 @@ impl ScoreView for Tokens {
     #[inline]
     fn info_id(&self, i: usize) -> u32 {
         self.toks[i].info
+    }
+    #[inline]
+    fn info(&self, i: usize, lex: &Lexicon) -> Option<WordInfo> {
+        match self.toks[i].info {
+            NO_INFO => None,
+            id => lex.info(id).copied(),
+        }
+    }
+    #[inline]
+    fn may_have_cues(&self) -> bool {
+        true
     }
     #[inline]
     fn punct_counts(&self, i: usize) -> (u16, u16) {
@@ -274,7 +282,7 @@ pub(crate) fn score<T: ScoreView>(
             }
         }
     }
-    let mut i = 0;
+    let mut i = if t.may_have_cues() { 0 } else { n };
     while i < n {
         if state[i] == FREE {
             if let Some((len, v)) = cue_at(lex, t, i) {
@@ -352,6 +360,7 @@ pub(crate) fn score<T: ScoreView>(
             }
             dist += 1;
             let info = t.info(j, lex);
+            let info = info.as_ref();
             if info.is_some_and(|x| x.flags & CONTRAST != 0) {
                 break;
             }
