@@ -84,6 +84,43 @@ fn lower(b: u8) -> u8 {
     b | ((CLASS[b as usize] & UPPER) << 3)
 }
 
+/// Per-lane facts of a word of `len` (1..=8) bytes in `x` (zero past `len`; every lane below
+/// 0x80, so no lane carries into the next): high bit of each upper-case lane, of each lower-case
+/// lane, and whether a letter is repeated three times in a row ("sooo").
+#[inline]
+fn lanes64(x: u64, len: usize) -> (u64, u64, bool) {
+    const fn splat(b: u8) -> u64 {
+        u64::from_le_bytes([b; 8])
+    }
+    const HIGHS: u64 = splat(0x80);
+    let upper = x.wrapping_add(splat(0x3f)) & !x.wrapping_add(splat(0x25)) & HIGHS;
+    let lower = x.wrapping_add(splat(0x1f)) & !x.wrapping_add(splat(0x05)) & HIGHS;
+    let mut elong = false;
+    if len >= 3 {
+        // lanes k where x[k] == x[k+1] == x[k+2], k + 2 < len
+        let t = (x ^ (x >> 8)) | (x ^ (x >> 16));
+        let triple = !t.wrapping_add(splat(0x7f)) & HIGHS;
+        let valid = (1u64 << (8 * (len - 2))) - 1;
+        elong = triple & (upper | lower) & valid != 0;
+    }
+    (upper, lower, elong)
+}
+
+/// [`lanes64`] for words of up to 15 bytes.
+#[inline]
+fn lanes128(x: u128, len: usize) -> (u128, u128, bool) {
+    let upper = x.wrapping_add(splat(0x3f)) & !x.wrapping_add(splat(0x25)) & HIGHS;
+    let lower = x.wrapping_add(splat(0x1f)) & !x.wrapping_add(splat(0x05)) & HIGHS;
+    let mut elong = false;
+    if len >= 3 {
+        let t = (x ^ (x >> 8)) | (x ^ (x >> 16));
+        let triple = !t.wrapping_add(splat(0x7f)) & HIGHS;
+        let valid = (1u128 << (8 * (len - 2))) - 1;
+        elong = triple & (upper | lower) & valid != 0;
+    }
+    (upper, lower, elong)
+}
+
 impl FastTokens {
     #[inline]
     fn push(&mut self, kind: Kind, flags: u8, info: u32, lex: &Lexicon) {
@@ -279,33 +316,31 @@ impl FastTokens {
             self.word(&b[i..j], Kind::Word, lex);
             return j;
         }
-        let x = match b.get(i..i + 16) {
-            Some(w) => {
-                let mut a = [0u8; 16];
-                a.copy_from_slice(w);
-                u128::from_le_bytes(a)
+        // the word's bytes in one integer (u64 for up to 8 bytes, the common case)
+        let (x, upper, lower, elong) = if len <= 8 {
+            let mut a = [0u8; 8];
+            match b.get(i..i + 8) {
+                Some(w) => a.copy_from_slice(w),
+                None => a[..len].copy_from_slice(&b[i..j]),
             }
-            None => {
-                let mut a = [0u8; 16];
-                a[..len].copy_from_slice(&b[i..j]);
-                u128::from_le_bytes(a)
+            let x = u64::from_le_bytes(a) & (u64::MAX >> (64 - 8 * len));
+            let (upper, lower, elong) = lanes64(x, len);
+            (u128::from(x), u128::from(upper), u128::from(lower), elong)
+        } else {
+            let mut a = [0u8; 16];
+            match b.get(i..i + 16) {
+                Some(w) => a.copy_from_slice(w),
+                None => a[..len].copy_from_slice(&b[i..j]),
             }
+            let x = u128::from_le_bytes(a) & (u128::MAX >> (128 - 8 * len));
+            let (upper, lower, elong) = lanes128(x, len);
+            (x, upper, lower, elong)
         };
-        let x = x & ((1u128 << (8 * len)) - 1);
-        // high bit of each lane: an upper-case / lower-case letter
-        let upper = x.wrapping_add(splat(0x3f)) & !x.wrapping_add(splat(0x25)) & HIGHS;
-        let lower = x.wrapping_add(splat(0x1f)) & !x.wrapping_add(splat(0x05)) & HIGHS;
-        let letters = upper | lower;
-        if len >= 3 {
-            // a letter repeated three times ("sooo"): lanes k where x[k] == x[k+1] == x[k+2]
-            let t = (x ^ (x >> 8)) | (x ^ (x >> 16));
-            let triple = !t.wrapping_add(splat(0x7f)) & HIGHS;
-            let valid = (1u128 << (8 * (len - 2))) - 1;
-            if triple & letters & valid != 0 {
-                self.word(&b[i..j], Kind::Word, lex);
-                return j;
-            }
+        if elong {
+            self.word(&b[i..j], Kind::Word, lex);
+            return j;
         }
+        let letters = upper | lower;
         let mut flags = 0u8;
         if letters == 0 {
             if !b[i..j].iter().any(|&c| CLASS[c as usize] & NOT_NUM != 0) {
@@ -320,7 +355,7 @@ impl FastTokens {
             }
         }
         let key = x | (upper >> 2) | ((len as u128) << 120);
-        if len >= 3 && (key >> (8 * (len - 3))) & 0xff_ffff == NT {
+        if len >= 3 && b[j - 2] == b'\'' && (key >> (8 * (len - 3))) & 0xff_ffff == NT {
             flags |= F_NT;
         }
         let info = lex.id_packed(key).unwrap_or(NO_INFO);
