@@ -340,3 +340,82 @@ fn a_rising_phrase_is_found_with_examples_and_nested_phrases_fold() {
     assert!(found[0].examples[0].contains("charged twice"));
     assert!(found[0].detected_at_ms <= ms(T0 + Duration::days(50)));
 }
+
+#[test]
+fn nan_scores_do_not_poison_cells() {
+    let attr = Attribution::default();
+    let mut d = RollupDelta::new();
+    for s in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, -0.5] {
+        d.inbound_message(
+            T0,
+            Channel::X,
+            Some("billing"),
+            "social",
+            "negative",
+            s,
+            &attr,
+        );
+    }
+    let mut idx = CellIndex::new();
+    idx.apply(d);
+    let c = idx
+        .get(
+            crate::rollup::Grain::Day,
+            crate::rollup::Dim::All,
+            "all",
+            ms(T0),
+        )
+        .unwrap();
+    assert_eq!(c.get(crate::cell::Counter::MsgNeg), 1);
+    assert_eq!(c.get(crate::cell::Counter::MsgUnclassified), 3);
+    let v = crate::metrics::value(c, crate::metrics::Metric::SentimentMean);
+    assert_eq!(v.value, Some(-0.5));
+}
+
+mod arbitrary_cells {
+    use super::*;
+    use crate::cell::{Cell, Counter};
+    use crate::rollup::{CellKey, Dim, Grain};
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        /// Whatever the cells hold (negative counters from a broken caller, gaps, bursts),
+        /// detection returns without panicking.
+        #[test]
+        fn detectors_never_panic(
+            cells in proptest::collection::vec(
+                (0i64..40 * 24, 0usize..4, proptest::collection::vec((0usize..Counter::ALL.len(), -5i64..200), 0..6)),
+                0..400),
+            as_of_days in 0i64..45,
+        ) {
+            let dims = [(Dim::All, "all"), (Dim::Channel, "x"), (Dim::Topic, "billing"), (Dim::Channel, "email")];
+            let mut idx = CellIndex::new();
+            for (h, d, counters) in &cells {
+                let mut c = Cell::default();
+                for (k, v) in counters {
+                    c.add(Counter::ALL[*k], *v);
+                }
+                let (dim, value) = dims[*d];
+                for grain in [Grain::Hour, Grain::Day] {
+                    let key = CellKey {
+                        grain,
+                        bucket_ms: grain.bucket(ms(T0) + h * HOUR_MS),
+                        dim,
+                        value: value.to_string(),
+                    };
+                    idx.merge_cell(key, &c);
+                }
+            }
+            let p = PhraseCounts::new();
+            let input = DetectInput {
+                cells: &idx,
+                phrases: &p,
+                changes: &[],
+                from_ms: ms(T0),
+                as_of_ms: ms(T0 + Duration::days(as_of_days)),
+            };
+            let _ = detect_all(&input, &DetectConfig::default());
+        }
+    }
+}
