@@ -17,7 +17,7 @@
 use crate::replay::Replayer;
 use crate::{Scenario, ScenarioError, ScenarioKind, ScenarioParams, Truth, scenario};
 use analytics::detect::{DetectConfig, DetectInput, Detection, DetectionKind, detect};
-use analytics::rollup::{DAY_MS, Dim};
+use analytics::rollup::DAY_MS;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::time::Instant;
@@ -400,13 +400,7 @@ impl fmt::Display for EvalReport {
                     d.scope.metric,
                     d.scope.dim.as_str(),
                     d.scope.value,
-                    (d.start_ms
-                        - ms(s
-                            .truths
-                            .first()
-                            .map_or(self.options_start(), |_| self.options_start())))
-                        as f64
-                        / DAY_MS as f64,
+                    (d.start_ms - ms(ScenarioParams::default().start)) as f64 / DAY_MS as f64,
                     d.p_value,
                     d.severity
                 )?;
@@ -414,15 +408,4 @@ impl fmt::Display for EvalReport {
         }
         Ok(())
     }
-}
-
-impl EvalReport {
-    fn options_start(&self) -> time::OffsetDateTime {
-        ScenarioParams::default().start
-    }
-}
-
-/// Scopes accepted for a kind's truth, for callers that build truths by hand.
-pub fn any_scope() -> Vec<(Dim, String)> {
-    Vec::new()
 }
