@@ -13,13 +13,15 @@
 //! emoticon check happens at the chunk's end, rolling back the chunk's tokens in the rare case
 //! that it is one.
 
-use crate::lexicon::{Lexicon, PhraseTable, WordInfo};
+use crate::lexicon::{CONTRAST, EXPECT, HAS_VALENCE, Lexicon, PhraseTable, TIME_UNIT, WordInfo};
 use crate::sentiment::ScoreView;
 use crate::token::{
     CLASS, F_CAPS, F_ELONG, JOIN, KIND_MASK, Kind, NO_INFO, NOT_NUM, SPACE, UPPER, WORD,
     punct_flags_ascii,
 };
 
+/// The token may carry a valence or mark a contrast (see `ScoreView::may_score`).
+const F_MAY_SCORE: u8 = 16;
 /// The normal form ends with "n't".
 const F_NT: u8 = 32;
 /// The normal form is "at" or "very" (only set on the general path; on the fast path the
@@ -130,11 +132,18 @@ impl FastTokens {
             lex.info(info).copied().unwrap_or_default()
         };
         self.any_cue |= wi.cue != 0;
+        let scoring = match kind {
+            Kind::Emoticon | Kind::Emoji => true,
+            Kind::Word | Kind::Hashtag => {
+                info != NO_INFO && wi.flags & (CONTRAST | HAS_VALENCE | TIME_UNIT | EXPECT) != 0
+            }
+            _ => false,
+        };
         self.toks.push(FastTok {
             wi,
             info,
             kind,
-            flags,
+            flags: flags | if scoring { F_MAY_SCORE } else { 0 },
             excl: 0,
             qmark: 0,
         });
@@ -449,7 +458,7 @@ impl ScoreView for FastTokens {
     }
     #[inline]
     fn flags(&self, i: usize) -> u8 {
-        self.toks[i].flags & !(F_NT | F_AT_VERY | F_GENERAL)
+        self.toks[i].flags & !(F_NT | F_AT_VERY | F_GENERAL | F_MAY_SCORE)
     }
     #[inline]
     fn info_id(&self, i: usize) -> u32 {
@@ -467,6 +476,10 @@ impl ScoreView for FastTokens {
     #[inline]
     fn may_have_cues(&self) -> bool {
         self.any_cue
+    }
+    #[inline]
+    fn may_score(&self, i: usize) -> bool {
+        self.toks[i].flags & F_MAY_SCORE != 0
     }
     #[inline]
     fn ends_with_nt(&self, i: usize) -> bool {

@@ -163,6 +163,10 @@ pub(crate) trait ScoreView {
     fn info(&self, i: usize, lex: &Lexicon) -> Option<WordInfo>;
     /// False when no token starts a customer-care cue phrase (the cue pass can be skipped).
     fn may_have_cues(&self) -> bool;
+    /// False when token `i`, outside any rule or cue phrase, can neither carry a valence nor
+    /// mark a contrast (it then only counts as content): not an emoticon or emoji, and not a
+    /// word whose entry has a valence, contrast, time-unit or expectation flag.
+    fn may_score(&self, i: usize) -> bool;
 
     #[inline]
     fn is_wordlike(&self, i: usize) -> bool {
@@ -196,6 +200,10 @@ impl ScoreView for Tokens {
     }
     #[inline]
     fn may_have_cues(&self) -> bool {
+        true
+    }
+    #[inline]
+    fn may_score(&self, _i: usize) -> bool {
         true
     }
     #[inline]
@@ -310,7 +318,7 @@ pub(crate) fn score<T: ScoreView>(
             raw.content += 1;
         }
         let st = state[i];
-        if st == RULE || st == COVERED {
+        if st == RULE || st == COVERED || (st == FREE && !t.may_score(i)) {
             continue;
         }
         let mut flags = 0u16;
