@@ -86,6 +86,45 @@ fn lower(b: u8) -> u8 {
     b | ((CLASS[b as usize] & UPPER) << 3)
 }
 
+const fn splat64(b: u8) -> u64 {
+    u64::from_le_bytes([b; 8])
+}
+
+/// High bit of each lane of `x` (ASCII) holding a word byte: a letter, a digit or '_'.
+#[inline]
+fn word_lanes64(x: u64) -> u64 {
+    let h = splat64(0x80);
+    let upper = x.wrapping_add(splat64(0x3f)) & !x.wrapping_add(splat64(0x25));
+    let lower = x.wrapping_add(splat64(0x1f)) & !x.wrapping_add(splat64(0x05));
+    let digit = x.wrapping_add(splat64(0x50)) & !x.wrapping_add(splat64(0x46));
+    let under = !(x ^ splat64(b'_')).wrapping_add(splat64(0x7f));
+    (upper | lower | digit | under) & h
+}
+
+/// End of the word starting at the word byte `i`, byte by byte (the full tokeniser's rule:
+/// word bytes, joined by an apostrophe or hyphen, or by '.' / ',' between digits).
+fn word_end(b: &[u8], i: usize) -> usize {
+    let n = b.len();
+    let mut j = i + 1;
+    loop {
+        while j < n && CLASS[b[j] as usize] & KIND_MASK == WORD {
+            j += 1;
+        }
+        if j + 1 < n {
+            let (d, e) = (b[j], b[j + 1]);
+            if CLASS[d as usize] & KIND_MASK == JOIN
+                && CLASS[e as usize] & KIND_MASK == WORD
+                && ((d != b'.' && d != b',') || (b[j - 1].is_ascii_digit() && e.is_ascii_digit()))
+            {
+                j += 2;
+                continue;
+            }
+        }
+        break;
+    }
+    j
+}
+
 /// Per-lane facts of a word of `len` (1..=8) bytes in `x` (zero past `len`; every lane below
 /// 0x80, so no lane carries into the next): high bit of each upper-case lane, of each lower-case
 /// lane, and whether a letter is repeated three times in a row ("sooo").
@@ -302,24 +341,22 @@ impl FastTokens {
     #[inline]
     fn ascii_word(&mut self, b: &[u8], i: usize, lex: &Lexicon) -> usize {
         let n = b.len();
-        let mut j = i + 1;
-        loop {
-            while j < n && CLASS[b[j] as usize] & KIND_MASK == WORD {
-                j += 1;
-            }
-            if j + 1 < n {
-                let (d, e) = (b[j], b[j + 1]);
-                if CLASS[d as usize] & KIND_MASK == JOIN
-                    && CLASS[e as usize] & KIND_MASK == WORD
-                    && ((d != b'.' && d != b',')
-                        || (b[j - 1].is_ascii_digit() && e.is_ascii_digit()))
-                {
-                    j += 2;
-                    continue;
+        // the word's end: the first byte of the next 8 that is no word byte, unless the word
+        // is longer or that byte is a joiner followed by more (then byte by byte)
+        let j = 'end: {
+            if let Some(w) = b.get(i..i + 8) {
+                let mut a = [0u8; 8];
+                a.copy_from_slice(w);
+                let nonword = !word_lanes64(u64::from_le_bytes(a)) & splat64(0x80);
+                if nonword != 0 {
+                    let e = i + (nonword.trailing_zeros() / 8) as usize;
+                    if !(e + 1 < n && CLASS[b[e] as usize] & KIND_MASK == JOIN) {
+                        break 'end e;
+                    }
                 }
             }
-            break;
-        }
+            word_end(b, i)
+        };
         let len = j - i;
         if len > 15 {
             self.word(&b[i..j], Kind::Word, lex);
