@@ -242,6 +242,26 @@ fn main() -> Result<()> {
     let r_ours_air = Report::from_predictions(&labels, &air_gold, &ours_air)?;
     let r_ours_gold = Report::from_predictions(&labels, &vg_gold, &ours_gold)?;
 
+    // differential check: the scorer-only fast path against the full tokeniser's path, bit for
+    // bit (label, score, confidence), on every airline and VADER gold text
+    let differing = air_texts
+        .iter()
+        .chain(&gold_texts)
+        .filter(|t| {
+            let (a, b) = (enricher.sentiment(t), enricher.sentiment_reference(t));
+            a.label != b.label
+                || a.score.to_bits() != b.score.to_bits()
+                || a.confidence.to_bits() != b.confidence.to_bits()
+        })
+        .count();
+    println!(
+        "scorer-only path vs reference path: {differing} differing outputs of {} texts\n",
+        air_texts.len() + gold_texts.len()
+    );
+    if differing > 0 {
+        bail!("the scorer-only path differs from the reference path on {differing} texts");
+    }
+
     let vader = if skip_vader {
         None
     } else {
