@@ -58,8 +58,18 @@ pub async fn run(
             days,
             runs,
             no_duckdb,
+            keep,
+            reuse,
         } => {
-            crate::bench_dashboard::run(settings, conversations, days, runs, !no_duckdb, json).await
+            let opts = crate::bench_dashboard::Options {
+                conversations,
+                days,
+                runs,
+                duckdb: !no_duckdb,
+                keep,
+                reuse,
+            };
+            crate::bench_dashboard::run(settings, opts, json).await
         }
         BenchWhat::Ingest { messages, batch } => {
             anyhow::ensure!(batch >= 1, "--batch must be at least 1");

@@ -22,6 +22,8 @@ struct DashboardBench {
     range_days: i64,
     cells_read: usize,
     dashboard_median_ms: f64,
+    /// Of which reading and decoding the cells.
+    load_median_ms: f64,
     dashboard_runs_ms: Vec<f64>,
     detection_secs: f64,
     detection_incidents: usize,
@@ -96,14 +98,24 @@ async fn export_flat(store: &Store, dir: &std::path::Path) -> anyhow::Result<()>
     Ok(())
 }
 
-pub async fn run(
-    settings: &server::Settings,
-    conversations: u64,
-    days: u32,
-    runs: usize,
-    duckdb: bool,
-    json: bool,
-) -> anyhow::Result<ExitCode> {
+pub struct Options {
+    pub conversations: u64,
+    pub days: u32,
+    pub runs: usize,
+    pub duckdb: bool,
+    pub keep: bool,
+    pub reuse: Option<String>,
+}
+
+pub async fn run(settings: &server::Settings, o: Options, json: bool) -> anyhow::Result<ExitCode> {
+    let Options {
+        conversations,
+        days,
+        runs,
+        duckdb,
+        keep,
+        reuse,
+    } = o;
     anyhow::ensure!(
         days >= 91,
         "--days must be at least 91 (the dashboard reads 90 days)"
@@ -115,37 +127,50 @@ pub async fn run(
     cfg.days = days;
     cfg.customers_per_day = u32::try_from((conversations / u64::from(days)).max(1))?;
     let base = settings.database_url();
-    let scratch = Scratch::create(&base, "earshot_bench_dash").await?;
-    let store = Store::open(&scratch.url).await?;
+    let (scratch, url) = match &reuse {
+        Some(u) => (None, u.clone()),
+        None => {
+            let s = Scratch::create(&base, "earshot_bench_dash").await?;
+            let u = s.url.clone();
+            (Some(s), u)
+        }
+    };
+    let store = Store::open(&url).await?;
     let pipeline = Pipeline::new(store.clone(), settings)?;
 
-    eprintln!(
-        "bench dashboard: simulating {days} days × {} new conversations a day, ingesting…",
-        cfg.customers_per_day
-    );
     let t = Instant::now();
-    let mut batch = Vec::with_capacity(5000);
-    let mut origin = 0;
-    for record in simulate::stream(&cfg) {
-        origin += 1;
-        batch.push(Item { origin, record });
-        if batch.len() == 5000 {
-            let r = pipeline.ingest(std::mem::take(&mut batch)).await?;
-            anyhow::ensure!(
-                r.rejected == 0,
-                "simulated data was rejected: {:?}",
-                r.errors.first()
-            );
-            if origin % 500_000 == 0 {
-                eprintln!("  {origin} records, {:.0} s", t.elapsed().as_secs_f64());
+    if reuse.is_none() {
+        eprintln!(
+            "bench dashboard: simulating {days} days × {} new conversations a day, ingesting…",
+            cfg.customers_per_day
+        );
+        let mut batch = Vec::with_capacity(5000);
+        let mut origin = 0;
+        for record in simulate::stream(&cfg) {
+            origin += 1;
+            batch.push(Item { origin, record });
+            if batch.len() == 5000 {
+                let r = pipeline.ingest(std::mem::take(&mut batch)).await?;
+                anyhow::ensure!(
+                    r.rejected == 0,
+                    "simulated data was rejected: {:?}",
+                    r.errors.first()
+                );
+                if origin % 500_000 == 0 {
+                    eprintln!("  {origin} records, {:.0} s", t.elapsed().as_secs_f64());
+                }
             }
         }
-    }
-    if !batch.is_empty() {
-        pipeline.ingest(batch).await?;
+        if !batch.is_empty() {
+            pipeline.ingest(batch).await?;
+        }
     }
     let ingest_secs = t.elapsed().as_secs_f64();
     let counts = store.counts().await?;
+    anyhow::ensure!(
+        counts.conversations > 0,
+        "the database holds no conversations"
+    );
     eprintln!(
         "  stored {} conversations, {} messages in {ingest_secs:.0} s",
         counts.conversations, counts.messages
@@ -154,6 +179,7 @@ pub async fn run(
     let end_ms = store::to_ms(start) + i64::from(days) * DAY_MS;
     let from_ms = end_ms - 90 * DAY_MS;
     let mut times = Vec::with_capacity(runs);
+    let mut load_times = Vec::with_capacity(runs);
     let mut cells_read = 0;
     for _ in 0..runs {
         let t = Instant::now();
@@ -165,6 +191,7 @@ pub async fn run(
             end_ms,
         )
         .await?;
+        load_times.push(t.elapsed().as_secs_f64() * 1000.0);
         let d = analytics::metrics::dashboard(&idx, from_ms, end_ms);
         times.push(t.elapsed().as_secs_f64() * 1000.0);
         cells_read = idx.len();
@@ -172,6 +199,7 @@ pub async fn run(
     }
     let runs_ms = times.clone();
     let dashboard_median_ms = median(&mut times);
+    let load_median_ms = median(&mut load_times);
 
     let enrichers = pipeline.enrichers();
     let t = Instant::now();
@@ -212,7 +240,13 @@ pub async fn run(
     };
     drop(pipeline);
     store.close().await;
-    scratch.destroy().await?;
+    if let Some(s) = scratch {
+        if keep {
+            eprintln!("kept the benchmark database: --reuse {}", s.url);
+        } else {
+            s.destroy().await?;
+        }
+    }
 
     let ratio = duck
         .as_ref()
@@ -227,6 +261,7 @@ pub async fn run(
         range_days: 90,
         cells_read,
         dashboard_median_ms,
+        load_median_ms,
         dashboard_runs_ms: runs_ms,
         detection_secs,
         detection_incidents: det.incidents.len(),

@@ -160,6 +160,12 @@ pub enum BenchWhat {
         /// Skip the DuckDB comparison
         #[arg(long)]
         no_duckdb: bool,
+        /// Keep the benchmark database and print its URL (to re-run queries with --reuse)
+        #[arg(long)]
+        keep: bool,
+        /// Query an already populated database instead of simulating and ingesting
+        #[arg(long)]
+        reuse: Option<String>,
     },
     /// End-to-end ingest versus raw inserts of the same rows
     Ingest {
