@@ -113,6 +113,29 @@ impl SketchKind {
     ];
 }
 
+/// A set of sketch kinds: which sketches a query decodes when it loads cells. Decoding
+/// sketches is most of the cost of reading cells; a query that reads one kind decodes one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct SketchSet(u8);
+
+impl SketchSet {
+    pub const ALL: SketchSet = SketchSet(0b1111);
+    pub const NONE: SketchSet = SketchSet(0);
+    /// What the detectors read (`detect::daily`: FRT medians); guarded in debug builds by
+    /// [`Cell::sketch`].
+    pub const DETECTORS: SketchSet = SketchSet::NONE.with(SketchKind::Frt);
+
+    pub const fn with(self, k: SketchKind) -> SketchSet {
+        SketchSet(self.0 | 1 << k as u8)
+    }
+    pub const fn contains(self, k: SketchKind) -> bool {
+        self.0 & (1 << k as u8) != 0
+    }
+    pub const fn union(self, other: SketchSet) -> SketchSet {
+        SketchSet(self.0 | other.0)
+    }
+}
+
 /// Format version written by [`Cell::to_bytes`].
 pub const CELL_FORMAT: u8 = 1;
 
@@ -121,6 +144,8 @@ pub const CELL_FORMAT: u8 = 1;
 pub struct Cell {
     counters: [i64; N_COUNTERS],
     sketches: [Option<Box<Sketch>>; 4],
+    /// Sketches present in the stored bytes but not decoded ([`Cell::from_bytes_with`]).
+    skipped: SketchSet,
 }
 
 impl Default for Cell {
@@ -128,6 +153,7 @@ impl Default for Cell {
         Cell {
             counters: [0; N_COUNTERS],
             sketches: Default::default(),
+            skipped: SketchSet::NONE,
         }
     }
 }
@@ -148,6 +174,10 @@ impl Cell {
     }
 
     pub fn sketch(&self, k: SketchKind) -> Option<&Sketch> {
+        debug_assert!(
+            !self.skipped.contains(k),
+            "the {k:?} sketch of this cell was not decoded: load it with a SketchSet holding it"
+        );
         self.sketches[k as usize].as_deref()
     }
 
@@ -161,6 +191,7 @@ impl Cell {
     }
 
     pub fn merge(&mut self, other: &Cell) {
+        self.skipped = self.skipped.union(other.skipped);
         for (a, b) in self.counters.iter_mut().zip(other.counters.iter()) {
             *a = a.saturating_add(*b);
         }
@@ -187,6 +218,11 @@ impl Cell {
     /// values as zig-zag varints, then a byte of present sketches and each sketch
     /// length-prefixed in DDSketch's binary encoding.
     pub fn to_bytes(&self) -> Vec<u8> {
+        debug_assert_eq!(
+            self.skipped,
+            SketchSet::NONE,
+            "a partly decoded cell must not be written back"
+        );
         let mut out = Vec::with_capacity(32);
         out.push(CELL_FORMAT);
         out.push(N_COUNTERS as u8);
@@ -217,6 +253,12 @@ impl Cell {
 
     /// Decodes [`Cell::to_bytes`]; corrupt or unknown input is an error, never a panic.
     pub fn from_bytes(bytes: &[u8]) -> Result<Cell, DecodeError> {
+        Self::from_bytes_with(bytes, SketchSet::ALL)
+    }
+
+    /// Decodes the counters and only the `wanted` sketches (the others are skipped by their
+    /// length prefix, unread). For queries: such a cell must not be written back.
+    pub fn from_bytes_with(bytes: &[u8], wanted: SketchSet) -> Result<Cell, DecodeError> {
         let mut input = bytes;
         let version = take(&mut input)?;
         if version != CELL_FORMAT {
@@ -261,7 +303,12 @@ impl Cell {
                 }
                 let (b, rest) = input.split_at(len);
                 input = rest;
-                cell.sketches[i] = Some(Box::new(Sketch::from_bytes(b)?));
+                let kind = SketchKind::ALL[i];
+                if wanted.contains(kind) {
+                    cell.sketches[i] = Some(Box::new(Sketch::from_bytes(b)?));
+                } else {
+                    cell.skipped = cell.skipped.with(kind);
+                }
             }
         }
         if !input.is_empty() {
@@ -304,6 +351,42 @@ fn get_var(input: &mut &[u8]) -> Result<u64, DecodeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn full_cell() -> Cell {
+        let mut c = Cell::default();
+        c.add(Counter::Conversations, 7);
+        c.add(Counter::Answered, 5);
+        for (i, k) in SketchKind::ALL.iter().enumerate() {
+            for v in 0..20 {
+                c.insert(*k, f64::from(v * (i as i32 + 1)) + 1.0);
+            }
+        }
+        c
+    }
+
+    #[test]
+    fn partial_decoding_keeps_counters_and_the_wanted_sketch() {
+        let full = full_cell();
+        let bytes = full.to_bytes();
+        let part = Cell::from_bytes_with(&bytes, SketchSet::NONE.with(SketchKind::Ttr)).unwrap();
+        assert_eq!(part.get(Counter::Conversations), 7);
+        assert_eq!(part.get(Counter::Answered), 5);
+        assert_eq!(part.sketch(SketchKind::Ttr), full.sketch(SketchKind::Ttr));
+        assert_ne!(part, full, "a partly decoded cell is not the full cell");
+        let none = Cell::from_bytes_with(&bytes, SketchSet::NONE).unwrap();
+        assert_eq!(none.get(Counter::Conversations), 7);
+        // Corrupt bytes are still errors, also in a skipped sketch's length prefix.
+        assert!(Cell::from_bytes_with(&bytes[..bytes.len() - 1], SketchSet::NONE).is_err());
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "was not decoded")]
+    fn reading_a_skipped_sketch_is_caught_in_debug_builds() {
+        let bytes = full_cell().to_bytes();
+        let part = Cell::from_bytes_with(&bytes, SketchSet::DETECTORS).unwrap();
+        let _ = part.sketch(SketchKind::Handling);
+    }
 
     #[test]
     fn bytes_round_trip_and_are_compact() {

@@ -14,7 +14,7 @@ pub mod sketch;
 pub mod stats;
 
 pub use calendar::{BusinessCalendar, BusinessCalendars};
-pub use cell::{Cell, Counter, SketchKind};
+pub use cell::{Cell, Counter, SketchKind, SketchSet};
 pub use detect::{
     Cause, DetectConfig, DetectInput, Detection, DetectionKind, Incident, Scope, detect, detect_all,
 };

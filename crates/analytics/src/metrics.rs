@@ -61,6 +61,22 @@ pub enum Metric {
 }
 
 impl Metric {
+    /// The sketch a metric reads, if any (what a query over cells must decode).
+    pub fn sketches(self) -> crate::cell::SketchSet {
+        use crate::cell::SketchSet;
+        match self {
+            Metric::FrtMedian | Metric::FrtP90 | Metric::FrtMean => {
+                SketchSet::NONE.with(SketchKind::Frt)
+            }
+            Metric::FrtBusinessMedian | Metric::FrtBusinessP90 => {
+                SketchSet::NONE.with(SketchKind::FrtBusiness)
+            }
+            Metric::TtrMedian | Metric::TtrP90 => SketchSet::NONE.with(SketchKind::Ttr),
+            Metric::Aht | Metric::HandlingMedian => SketchSet::NONE.with(SketchKind::Handling),
+            _ => SketchSet::NONE,
+        }
+    }
+
     pub const ALL: [Metric; 28] = [
         Metric::Conversations,
         Metric::InboundMessages,
@@ -430,6 +446,10 @@ pub struct Dashboard {
     pub repeat_rate: Series,
     pub sentiment_by_topic: Vec<Series>,
 }
+
+/// The sketches [`dashboard`] reads: what its cells must be loaded with.
+pub const DASHBOARD_SKETCHES: crate::cell::SketchSet =
+    crate::cell::SketchSet::NONE.with(SketchKind::Frt);
 
 pub fn dashboard(idx: &CellIndex, from_ms: i64, to_ms: i64) -> Dashboard {
     let d = SeriesGrain::Day;

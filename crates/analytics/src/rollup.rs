@@ -538,7 +538,7 @@ impl CellIndex {
     pub fn from_cells(cells: impl IntoIterator<Item = (CellKey, Cell)>) -> Self {
         let mut idx = CellIndex::new();
         for (k, c) in cells {
-            idx.merge_cell(k, &c);
+            idx.merge_owned(k, c);
         }
         idx
     }
@@ -554,9 +554,21 @@ impl CellIndex {
         }
     }
 
+    /// As [`CellIndex::merge_cell`], keeping the cell itself when its bucket is new (no copy of
+    /// its sketches: loading a dashboard's cells from the store needs no clone).
+    pub fn merge_owned(&mut self, k: CellKey, c: Cell) {
+        let series = self.map.entry((k.grain, k.dim, k.value)).or_default();
+        match series.entry(k.bucket_ms) {
+            std::collections::btree_map::Entry::Occupied(mut mine) => mine.get_mut().merge(&c),
+            std::collections::btree_map::Entry::Vacant(v) => {
+                v.insert(c);
+            }
+        }
+    }
+
     pub fn apply(&mut self, delta: RollupDelta) {
         for (k, c) in delta.cells {
-            self.merge_cell(k, &c);
+            self.merge_owned(k, c);
         }
     }
 

@@ -97,12 +97,13 @@ impl Sketch {
     /// error rather than a panic or an unbounded allocation.
     pub fn from_bytes(bytes: &[u8]) -> Result<Sketch, DecodeError> {
         validate(bytes)?;
-        let sk =
+        let mut sk =
             DDSketch::from_java_bytes(bytes).map_err(|e| DecodeError::Sketch(e.to_string()))?;
-        // The crate keeps the config private: a sketch merges into a default one only when
-        // their configs agree, which is what every later merge needs.
-        let mut probe = DDSketch::new(Config::defaults());
-        if probe.merge(&sk).is_err() {
+        // The crate keeps the config private: merging checks that two configs agree, which is
+        // what every later merge needs. Merging an empty default sketch into the decoded one
+        // checks just that and allocates nothing (the other way round copied every bin: a
+        // third of the dashboard's time went to zeroing fresh pages for it).
+        if sk.merge(&DDSketch::new(Config::defaults())).is_err() {
             return Err(DecodeError::Sketch("unexpected index mapping".into()));
         }
         Ok(Sketch(sk))

@@ -189,6 +189,7 @@ pub async fn run(settings: &server::Settings, o: Options, json: bool) -> anyhow:
             &[Dim::All, Dim::Channel, Dim::Topic],
             from_ms,
             end_ms,
+            analytics::metrics::DASHBOARD_SKETCHES,
         )
         .await?;
         load_times.push(t.elapsed().as_secs_f64() * 1000.0);

@@ -72,19 +72,21 @@ pub async fn rebuild(store: &Store, attribution: &Attribution) -> Result<usize, 
     Ok(cells.len())
 }
 
-/// Loads the cells of the dimensions a query needs into an index.
+/// Loads the cells of the dimensions a query needs into an index, decoding only the
+/// `sketches` it reads (decoding sketches is most of the cost of a dashboard query).
 pub async fn load_index(
     store: &Store,
     grains: &[Grain],
     dims: &[Dim],
     from_ms: i64,
     to_ms: i64,
+    sketches: analytics::SketchSet,
 ) -> Result<CellIndex, store::StoreError> {
     let mut idx = CellIndex::new();
     for g in grains {
         for d in dims {
-            for (k, c) in store.cells(*g, *d, from_ms, to_ms).await? {
-                idx.merge_cell(k, &c);
+            for (k, c) in store.cells(*g, *d, from_ms, to_ms, sketches).await? {
+                idx.merge_owned(k, c);
             }
         }
     }
@@ -193,7 +195,15 @@ impl SeriesQuery {
             analytics::SeriesGrain::Week => analytics::metrics::week_start(self.from_ms),
             _ => self.from_ms,
         };
-        let idx = load_index(store, &[cell_grain], &[self.dim], from, self.to_ms).await?;
+        let idx = load_index(
+            store,
+            &[cell_grain],
+            &[self.dim],
+            from,
+            self.to_ms,
+            self.metric.sketches(),
+        )
+        .await?;
         Ok(match &self.value {
             Some(v) => vec![analytics::metrics::series(
                 &idx,

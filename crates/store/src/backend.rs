@@ -35,6 +35,14 @@ enum KeyColumn<'a> {
     Int(Vec<i64>),
 }
 
+/// `(channel, id)` keys as two key-list columns.
+fn channel_key_columns(keys: &[Key]) -> Vec<KeyColumn<'_>> {
+    vec![
+        KeyColumn::Text(keys.iter().map(|(c, _)| c.as_str()).collect()),
+        KeyColumn::Text(keys.iter().map(|(_, id)| id.as_str()).collect()),
+    ]
+}
+
 const CONV_COLS: &str = "id, customer_id, channel, status, priority, queue, assignee, escalation_tier, topic, tags, \
     sentiment_first, sentiment_last, repeat_of, first_inbound_ms, first_response_ms, resolved_ms, last_message_ms, \
     inbound_count, outbound_count, first_responder";
@@ -159,10 +167,7 @@ macro_rules! shared_methods {
                     // A join against the key list, not `(a, b) IN (VALUES …)`:
                     // SQLite answers the row-value IN with a full table scan.
                     let mut qb = QueryBuilder::<$DB>::new("WITH k (channel, external_id) AS (");
-                    Self::push_key_list(&mut qb, vec![
-                        KeyColumn::Text(chunk.iter().map(|(c, _)| c.as_str()).collect()),
-                        KeyColumn::Text(chunk.iter().map(|(_, id)| id.as_str()).collect()),
-                    ])?;
+                    Self::push_key_list(&mut qb, channel_key_columns(chunk))?;
                     qb.push(
                         ") SELECT m.channel, m.external_id, m.conversation_id, m.customer_id FROM k \
                          JOIN messages m ON m.channel = k.channel AND m.external_id = k.external_id",
@@ -190,10 +195,7 @@ macro_rules! shared_methods {
 
                 for chunk in keys.authors.chunks(LIST_CHUNK) {
                     let mut qb = QueryBuilder::<$DB>::new("WITH k (channel, external_user_id) AS (");
-                    Self::push_key_list(&mut qb, vec![
-                        KeyColumn::Text(chunk.iter().map(|(c, _)| c.as_str()).collect()),
-                        KeyColumn::Text(chunk.iter().map(|(_, id)| id.as_str()).collect()),
-                    ])?;
+                    Self::push_key_list(&mut qb, channel_key_columns(chunk))?;
                     qb.push(
                         ") SELECT i.channel, i.external_user_id, i.customer_id, c.tags FROM k \
                          JOIN identities i ON i.channel = k.channel AND i.external_user_id = k.external_user_id \
@@ -490,6 +492,7 @@ macro_rules! shared_methods {
                 dim: analytics::rollup::Dim,
                 from_ms: i64,
                 to_ms: i64,
+                sketches: analytics::SketchSet,
             ) -> Result<Vec<(analytics::rollup::CellKey, analytics::Cell)>> {
                 let rows = sqlx::query(
                     "SELECT value, bucket_ms, cell FROM rollup_cells WHERE grain = $1 AND dim = $2 AND bucket_ms >= $3 AND bucket_ms < $4",
@@ -504,7 +507,8 @@ macro_rules! shared_methods {
                     .map(|r| {
                         Ok((
                             analytics::rollup::CellKey { grain, dim, value: r.try_get("value")?, bucket_ms: r.try_get("bucket_ms")? },
-                            analytics::Cell::from_bytes(r.try_get::<&[u8], _>("cell")?).map_err(|e| corrupt("rollup cell", e))?,
+                            analytics::Cell::from_bytes_with(r.try_get::<&[u8], _>("cell")?, sketches)
+                                .map_err(|e| corrupt("rollup cell", e))?,
                         ))
                     })
                     .collect()

@@ -255,15 +255,17 @@ impl Store {
         dispatch!(self, s => s.corrections().await)
     }
 
-    /// Stored rollup cells of one grain and dimension in `[from_ms, to_ms)`.
+    /// Stored rollup cells of one grain and dimension in `[from_ms, to_ms)`, with only the
+    /// `sketches` decoded (for queries; such cells must not be written back).
     pub async fn cells(
         &self,
         grain: analytics::rollup::Grain,
         dim: analytics::rollup::Dim,
         from_ms: i64,
         to_ms: i64,
+        sketches: analytics::SketchSet,
     ) -> Result<Vec<(analytics::rollup::CellKey, analytics::Cell)>> {
-        dispatch!(self, s => s.cells(grain, dim, from_ms, to_ms).await)
+        dispatch!(self, s => s.cells(grain, dim, from_ms, to_ms, sketches).await)
     }
 
     /// Conversations in id order after `after` (full scans in pages).

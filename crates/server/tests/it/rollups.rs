@@ -14,7 +14,7 @@ async fn all_cells(e: &Env) -> BTreeMap<CellKey, Cell> {
         for d in Dim::ALL {
             for (k, c) in e
                 .store()
-                .cells(g, d, i64::MIN / 2, i64::MAX / 2)
+                .cells(g, d, i64::MIN / 2, i64::MAX / 2, analytics::SketchSet::ALL)
                 .await
                 .unwrap()
             {
