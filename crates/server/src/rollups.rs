@@ -85,9 +85,11 @@ pub async fn load_index(
     let mut idx = CellIndex::new();
     for g in grains {
         for d in dims {
-            for (k, c) in store.cells(*g, *d, from_ms, to_ms, sketches).await? {
-                idx.merge_owned(k, c);
-            }
+            store
+                .for_each_cell(*g, *d, from_ms, to_ms, sketches, |k, c| {
+                    idx.merge_owned(k, c)
+                })
+                .await?;
         }
     }
     Ok(idx)

@@ -485,6 +485,39 @@ macro_rules! shared_methods {
                 Ok(())
             }
 
+            /// Stored cells of one grain and dimension in `[from_ms, to_ms)`, each handed to
+            /// `f` as it is read: streamed, so that a query over tens of thousands of cells
+            /// never holds all rows at once (growing those buffers cost more than decoding).
+            pub async fn for_each_cell<F>(
+                &self,
+                grain: analytics::rollup::Grain,
+                dim: analytics::rollup::Dim,
+                from_ms: i64,
+                to_ms: i64,
+                sketches: analytics::SketchSet,
+                mut f: F,
+            ) -> Result<()>
+            where
+                F: FnMut(analytics::rollup::CellKey, analytics::Cell) + Send,
+            {
+                use futures_util::TryStreamExt;
+                let mut rows = sqlx::query(
+                    "SELECT value, bucket_ms, cell FROM rollup_cells WHERE grain = $1 AND dim = $2 AND bucket_ms >= $3 AND bucket_ms < $4",
+                )
+                .bind(grain.as_str())
+                .bind(dim.as_str())
+                .bind(from_ms)
+                .bind(to_ms)
+                .fetch(&self.read);
+                while let Some(r) = rows.try_next().await? {
+                    let key = analytics::rollup::CellKey { grain, dim, value: r.try_get("value")?, bucket_ms: r.try_get("bucket_ms")? };
+                    let cell = analytics::Cell::from_bytes_with(r.try_get::<&[u8], _>("cell")?, sketches)
+                        .map_err(|e| corrupt("rollup cell", e))?;
+                    f(key, cell);
+                }
+                Ok(())
+            }
+
             /// Stored cells of one grain and dimension in `[from_ms, to_ms)`.
             pub async fn cells(
                 &self,
@@ -494,24 +527,9 @@ macro_rules! shared_methods {
                 to_ms: i64,
                 sketches: analytics::SketchSet,
             ) -> Result<Vec<(analytics::rollup::CellKey, analytics::Cell)>> {
-                let rows = sqlx::query(
-                    "SELECT value, bucket_ms, cell FROM rollup_cells WHERE grain = $1 AND dim = $2 AND bucket_ms >= $3 AND bucket_ms < $4",
-                )
-                .bind(grain.as_str())
-                .bind(dim.as_str())
-                .bind(from_ms)
-                .bind(to_ms)
-                .fetch_all(&self.read)
-                .await?;
-                rows.iter()
-                    .map(|r| {
-                        Ok((
-                            analytics::rollup::CellKey { grain, dim, value: r.try_get("value")?, bucket_ms: r.try_get("bucket_ms")? },
-                            analytics::Cell::from_bytes_with(r.try_get::<&[u8], _>("cell")?, sketches)
-                                .map_err(|e| corrupt("rollup cell", e))?,
-                        ))
-                    })
-                    .collect()
+                let mut out = Vec::new();
+                self.for_each_cell(grain, dim, from_ms, to_ms, sketches, |k, c| out.push((k, c))).await?;
+                Ok(out)
             }
 
             /// Conversations in id order after `after`, for full scans.

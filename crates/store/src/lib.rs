@@ -255,6 +255,22 @@ impl Store {
         dispatch!(self, s => s.corrections().await)
     }
 
+    /// As [`Store::cells`], handing each cell to `f` as it is read (no buffer of all rows).
+    pub async fn for_each_cell<F>(
+        &self,
+        grain: analytics::rollup::Grain,
+        dim: analytics::rollup::Dim,
+        from_ms: i64,
+        to_ms: i64,
+        sketches: analytics::SketchSet,
+        f: F,
+    ) -> Result<()>
+    where
+        F: FnMut(analytics::rollup::CellKey, analytics::Cell) + Send,
+    {
+        dispatch!(self, s => s.for_each_cell(grain, dim, from_ms, to_ms, sketches, f).await)
+    }
+
     /// Stored rollup cells of one grain and dimension in `[from_ms, to_ms)`, with only the
     /// `sketches` decoded (for queries; such cells must not be written back).
     pub async fn cells(
