@@ -509,6 +509,39 @@ pub fn hinge_onset(y: &[f64]) -> Option<usize> {
     best.map(|(_, k)| k)
 }
 
+/// Siegmund's approximation of the in-control average run length (in observations) of a
+/// one-sided CUSUM `S = max(0, S + z − k)` on independent N(0, 1) values that alarms at
+/// `S > h`: (e^{2kb} − 2kb − 1) / (2k²) with b = h + 1.166 (within a few per cent of the
+/// exact values for k = 0.5, h ≥ 3). `None` for a non-positive or non-finite k or h.
+pub fn cusum_arl0(h: f64, k: f64) -> Option<f64> {
+    if !(k > 0.0) || !(h > 0.0) || !h.is_finite() || !k.is_finite() {
+        return None;
+    }
+    let a = 2.0 * k * (h + 1.166);
+    Some(((a.exp() - a - 1.0) / (2.0 * k * k)).max(1.0))
+}
+
+/// The CUSUM threshold h whose in-control average run length is `arl0` observations
+/// (inverse of [`cusum_arl0`], by bisection). `None` for an ARL below 2 or a bad k.
+pub fn cusum_threshold(arl0: f64, k: f64) -> Option<f64> {
+    if !(arl0 >= 2.0) || !arl0.is_finite() {
+        return None;
+    }
+    let (mut lo, mut hi) = (1e-6, 200.0);
+    if cusum_arl0(hi, k)? < arl0 {
+        return Some(hi);
+    }
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if cusum_arl0(mid, k)? < arl0 {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Some(0.5 * (lo + hi))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -571,5 +604,21 @@ mod tests {
         y.extend((1..=10).map(|i| i as f64));
         let k = hinge_onset(&y).unwrap();
         assert!((18..=20).contains(&k), "{k}");
+    }
+
+    #[test]
+    fn cusum_run_lengths_match_known_values() {
+        // exact in-control ARLs of the normal CUSUM with k = 0.5 (Montgomery, Introduction to Statistical Quality Control, table 9.3):
+        // h = 4 → 336, h = 5 → 930
+        let a4 = cusum_arl0(4.0, 0.5).unwrap();
+        let a5 = cusum_arl0(5.0, 0.5).unwrap();
+        assert!((a4 / 336.0 - 1.0).abs() < 0.03, "{a4}");
+        assert!((a5 / 930.0 - 1.0).abs() < 0.03, "{a5}");
+        let h = cusum_threshold(a5, 0.5).unwrap();
+        assert!((h - 5.0).abs() < 1e-6, "{h}");
+        assert!(cusum_threshold(1.0, 0.5).is_none());
+        assert!(cusum_threshold(f64::NAN, 0.5).is_none());
+        assert!(cusum_arl0(4.0, 0.0).is_none());
+        assert!(cusum_arl0(f64::NAN, 0.5).is_none());
     }
 }

@@ -1,5 +1,6 @@
-//! Daily detectors: slow bleeds and repeat/escalation trends (2, 7) by Mann–Kendall on daily
-//! values, masked resolution (3) and CSAT masking (4) by window comparisons.
+//! Daily detectors: slow bleeds and repeat/escalation trends (2, 7) by a one-sided CUSUM on
+//! standardised daily residuals, masked resolution (3) and CSAT masking (4) by window
+//! comparisons.
 
 use super::{DetectConfig, DetectInput, Detection, DetectionKind, Scope, scopes, severity};
 use crate::cell::{Cell, Counter, SketchKind};
@@ -182,16 +183,83 @@ fn deseasonalise(
     }
 }
 
+/// Reference (baseline) of day `t`: mean and standard deviation of the weekday-adjusted daily
+/// values of `[t − guard − days, t − guard)`, the weekday offsets used, and the variance
+/// inflation (1 + ρ)/(1 − ρ) for lag-1 autocorrelation of the baseline days.
+struct Reference {
+    mean: f64,
+    sd: f64,
+    offsets: Option<[f64; 7]>,
+    infl: f64,
+}
+
+fn reference(y: &[f64], origin: i64, t: usize, cfg: &DetectConfig) -> Option<Reference> {
+    let hi = t.checked_sub(cfg.trend_guard_days.max(1))?;
+    let lo = (hi + 1).saturating_sub(cfg.trend_baseline_days.max(14));
+    let offsets = weekday_offsets(y, origin, lo, hi);
+    let vals = deseasonalise(y.get(lo..=hi)?, offsets.as_ref(), origin, lo);
+    let fin = stats::finite(&vals);
+    // at least three weeks: the baseline mean's error is shared by every later residual, so
+    // the CUSUM accumulates it (with 21 days it is ≤ 0.22 SD, well under k)
+    let min_days = usize::try_from(cfg.min_history_days.max(21)).unwrap_or(21);
+    if fin.len() < min_days {
+        return None;
+    }
+    // winsorised at median ± 3.5 robust SDs so that one past spike cannot mask a bleed
+    let med = stats::median(&fin)?;
+    let rsd = stats::mad_sd(&fin)?;
+    let w: Vec<f64> = fin
+        .iter()
+        .map(|x| x.clamp(med - 3.5 * rsd, med + 3.5 * rsd))
+        .collect();
+    let mean = stats::mean(&w)?;
+    let sd = (w.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (w.len() as f64 - 1.0)).sqrt();
+    if sd.is_nan() || sd <= 1e-12 || !sd.is_finite() {
+        return None;
+    }
+    let pairs: Vec<(f64, f64)> = vals
+        .windows(2)
+        .filter(|p| p[0].is_finite() && p[1].is_finite())
+        .map(|p| (p[0] - mean, p[1] - mean))
+        .collect();
+    let num: f64 = pairs.iter().map(|(a, b)| a * b).sum();
+    let den: f64 = fin.iter().map(|x| (x - mean).powi(2)).sum();
+    let rho = if den > 0.0 {
+        (num / den).clamp(-0.9, 0.9)
+    } else {
+        0.0
+    };
+    let infl = if rho > 0.0 {
+        ((1.0 + rho) / (1.0 - rho)).min(4.0)
+    } else {
+        1.0
+    };
+    // prediction error of a new day: the day's own variance plus the baseline mean's
+    // (n / infl effective days)
+    let n_eff = w.len() as f64 / infl;
+    Some(Reference {
+        mean,
+        sd: sd * (1.0 + 1.0 / n_eff).sqrt(),
+        offsets,
+        infl,
+    })
+}
+
+/// Slow bleeds and repeat/escalation trends (2, 7): a one-sided CUSUM (Page's test) per series
+/// on standardised daily residuals against a lagged baseline. Day t's residual is its
+/// weekday-adjusted value less the mean of the `trend_baseline_days` ending `trend_guard_days`
+/// before it, over the baseline's SD (inflated for lag-1 autocorrelation), signed so that
+/// "worse" is positive and clipped at ±3 (one extreme day cannot make a trend). S = max(0, S +
+/// z − k) with the reference change k = `trend_cusum_k` SDs; the threshold h gives an
+/// in-control average run length of 28 days × series / `fa_budget` (Siegmund), so the whole
+/// family expects `fa_budget` false alarms per four weeks. The onset is the day after S last
+/// left zero. A detection must also show the minimum effect: the mean since the onset (at
+/// most the last 7 days) against the baseline.
 pub(super) fn trends(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detection> {
     let mut out = Vec::new();
     let Some((origin, ndays)) = frame(input) else {
         return out;
     };
-    let w = cfg.trend_days.max(8);
-    let mut windows: Vec<usize> = vec![w];
-    if cfg.trend_short_days >= 8 && cfg.trend_short_days < w {
-        windows.insert(0, cfg.trend_short_days);
-    }
     let all_scopes = scopes(input.cells, cfg, Grain::Day);
     let plan: Vec<(&TrendSpec, &(Dim, String))> = TRENDS
         .iter()
@@ -202,191 +270,116 @@ pub(super) fn trends(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
                 .map(move |sc| (s, sc))
         })
         .collect();
-    let tests = windows.len() + usize::from(cfg.trend_shift_days >= 3);
-    let alpha = cfg.alpha(plan.len() as f64 * cfg.daily_looks * tests as f64);
-    let z_crit = stats::norm_isf(alpha);
+    let k = cfg.trend_cusum_k.clamp(0.05, 3.0);
+    let arl0 = 28.0 * plan.len().max(1) as f64 / cfg.fa_budget.max(1e-6);
+    let Some(h) = stats::cusum_threshold(arl0, k) else {
+        return out;
+    };
     for (spec, (dim, value)) in plan {
         let lag = usize::try_from(cfg.maturity_days(spec.metric)).unwrap_or(0);
-        if ndays <= lag + w {
+        if ndays <= lag + 1 {
             continue;
         }
         let cells = days(input, *dim, value, origin, ndays);
         let y: Vec<f64> = cells.iter().map(|c| daily_value(*c, spec)).collect();
         let last_eval = ndays - 1 - lag;
-        let min_first = (cfg.min_history_days.max(0) as usize).max(w - 1);
-        let mut streak = 0usize;
+        let report_from = first_eval(input, origin, lag, 1);
+        let sign = if spec.bad_up { 1.0 } else { -1.0 };
+        let mut s_stat = 0.0f64;
+        let mut onset = 0usize;
         let mut open: Option<Detection> = None;
-        for e in
-            first_eval(input, origin, lag, cfg.trend_persistence + 1).max(min_first)..=last_eval
-        {
-            // weekday effects from the long window, applied to every window
-            let offsets = weekday_offsets(&y, origin, e + 1 - w, e);
-            let mut fired: Option<(stats::MannKendall, f64, usize, f64, f64, usize)> = None;
-            for &wi in &windows {
-                let lo = e + 1 - wi;
-                let win = &y[lo..=e];
-                let finite = win.iter().filter(|v| v.is_finite()).count();
-                if (finite as f64) < cfg.trend_min_coverage * wi as f64 {
-                    continue;
-                }
-                let ys = deseasonalise(win, offsets.as_ref(), origin, lo);
-                let Some(mk) = stats::mann_kendall(&ys) else {
-                    continue;
-                };
-                let sign = if spec.bad_up { 1.0 } else { -1.0 };
-                let z_bad = sign * mk.z;
-                let delta_bad = sign * mk.slope * (wi - 1) as f64;
-                let onset = stats::hinge_onset(&ys).unwrap_or(0);
-                let before: Vec<f64> = win[..onset.max((wi / 4).max(3)).min(win.len())].to_vec();
-                let base = stats::mean(&before).unwrap_or(f64::NAN);
-                let recent = stats::mean(&win[win.len().saturating_sub(7)..]).unwrap_or(f64::NAN);
-                let rel_ok = spec.min_rel <= 0.0 || delta_bad >= spec.min_rel * base.abs();
-                if z_bad >= z_crit
-                    && delta_bad >= spec.min_abs
-                    && rel_ok
-                    && fired.as_ref().is_none_or(|f| z_bad > f.1)
-                {
-                    fired = Some((mk, z_bad, lo + onset, base, recent, wi));
-                }
+        for t in 0..=last_eval {
+            let v = y.get(t).copied().unwrap_or(f64::NAN);
+            let Some(r) = (v.is_finite())
+                .then(|| reference(&y, origin, t, cfg))
+                .flatten()
+            else {
+                continue;
+            };
+            let adj = |d: usize, x: f64| r.offsets.map_or(x, |o| x - o[weekday(origin, d)]);
+            let z = (sign * (adj(t, v) - r.mean) / (r.sd * r.infl.sqrt())).clamp(-3.0, 3.0);
+            if s_stat <= 0.0 {
+                onset = t;
             }
-            // a drift against the baseline: the last `trend_shift_days` against the `w` days
-            // before them (Welch t on weekday-adjusted daily values, variance inflated for
-            // lag-1 autocorrelation), confirmed as a drift by a Mann–Kendall z ≥ 1.64 over
-            // the last 14 days
-            let shift = cfg.trend_shift_days;
-            if shift >= 3 && e + 1 >= shift + w && e + 1 >= 14 {
-                let rlo = e + 1 - shift;
-                let blo = rlo - w;
-                let offs = weekday_offsets(&y, origin, blo, rlo - 1);
-                let rec = stats::finite(&deseasonalise(&y[rlo..=e], offs.as_ref(), origin, rlo));
-                let basev = deseasonalise(&y[blo..rlo], offs.as_ref(), origin, blo);
-                let bas = stats::finite(&basev);
-                let sign = if spec.bad_up { 1.0 } else { -1.0 };
-                let mk14 = stats::mann_kendall(&deseasonalise(
-                    &y[e + 1 - 14..=e],
-                    offs.as_ref(),
-                    origin,
-                    e + 1 - 14,
-                ));
-                if rec.len() as f64 >= cfg.trend_min_coverage * shift as f64
-                    && bas.len() as f64 >= cfg.trend_min_coverage * w as f64
-                    && let (Some(mr), Some(mb), Some(mk14)) =
-                        (stats::mean(&rec), stats::mean(&bas), mk14)
-                {
-                    let var = |v: &[f64], m: f64| {
-                        v.iter().map(|x| (x - m).powi(2)).sum::<f64>()
-                            / (v.len() as f64 - 1.0).max(1.0)
-                    };
-                    let pairs: Vec<(f64, f64)> = basev
-                        .windows(2)
-                        .filter(|p| p[0].is_finite() && p[1].is_finite())
-                        .map(|p| (p[0] - mb, p[1] - mb))
-                        .collect();
-                    let num: f64 = pairs.iter().map(|(a, b)| a * b).sum();
-                    let den: f64 = bas.iter().map(|x| (x - mb).powi(2)).sum();
-                    let rho = if den > 0.0 {
-                        (num / den).clamp(-0.9, 0.9)
-                    } else {
-                        0.0
-                    };
-                    let infl = if rho > 0.0 {
-                        ((1.0 + rho) / (1.0 - rho)).min(4.0)
-                    } else {
-                        1.0
-                    };
-                    let (vr, vb) = (
-                        var(&rec, mr) / rec.len() as f64,
-                        infl * var(&bas, mb) / bas.len() as f64,
-                    );
-                    let se = (vr + vb).sqrt();
-                    let diff_bad = sign * (mr - mb);
-                    let rel_ok = spec.min_rel <= 0.0 || diff_bad >= spec.min_rel * mb.abs();
-                    if se > 0.0 && diff_bad >= spec.min_abs && rel_ok && sign * mk14.z >= 1.64 {
-                        let df = (vr + vb).powi(2)
-                            / (vr * vr / (rec.len() as f64 - 1.0).max(1.0)
-                                + vb * vb / (bas.len() as f64 - 1.0).max(1.0));
-                        let p = stats::t_sf(diff_bad / se, df);
-                        let z_eq = stats::norm_isf(p.max(1e-300));
-                        if z_eq >= z_crit && fired.as_ref().is_none_or(|f| z_eq > f.1) {
-                            let all: Vec<f64> = basev
-                                .iter()
-                                .copied()
-                                .chain(deseasonalise(&y[rlo..=e], offs.as_ref(), origin, rlo))
-                                .collect();
-                            let onset = stats::hinge_onset(&all).unwrap_or(w);
-                            let raw_base = stats::mean(&y[blo..rlo]).unwrap_or(mb);
-                            let raw_recent = stats::mean(&y[rlo..=e]).unwrap_or(mr);
-                            fired =
-                                Some((mk14, z_eq, blo + onset, raw_base, raw_recent, shift + w));
-                        }
-                    }
-                }
-            }
-            match fired {
-                Some((mk, z_bad, onset_day, base, recent, wi)) => {
-                    streak += 1;
-                    if streak < cfg.trend_persistence.max(1) {
-                        continue;
-                    }
-                    let day_end = origin + (e as i64 + 1) * DAY_MS;
-                    let (b, o) = if spec.log {
-                        (base.exp(), recent.exp())
-                    } else {
-                        (base, recent)
-                    };
-                    let p = stats::norm_sf(z_bad);
-                    if let Some(d) = open.as_mut() {
-                        d.end_ms = day_end;
-                        if p < d.p_value {
-                            d.p_value = p;
-                            d.statistic_value = z_bad;
-                            d.observed = o;
-                        }
-                        continue;
-                    }
-                    let rel = if b.abs() > 1e-9 {
-                        (o - b) / b.abs()
-                    } else {
-                        o - b
-                    };
-                    open = Some(Detection {
-                        kind: spec.kind,
-                        scope: Scope::new(spec.metric.as_str(), *dim, value.clone()),
-                        start_ms: origin + onset_day as i64 * DAY_MS,
-                        end_ms: day_end,
-                        detected_at_ms: day_end + lag as i64 * DAY_MS,
-                        baseline: b,
-                        observed: o,
-                        statistic: "mann_kendall_z".into(),
-                        statistic_value: z_bad,
-                        p_value: p,
-                        severity: severity(
-                            p,
-                            if spec.metric == Metric::SentimentMean
-                                || spec.metric == Metric::EndSentimentMean
-                            {
-                                (o - b) / 0.25
-                            } else {
-                                rel
-                            },
-                        ),
-                        examples: vec![format!(
-                            "{} {:.3} → {:.3} over {wi} days (Theil–Sen {:+.4}/day{}, Mann–Kendall z {:.1})",
-                            spec.metric.as_str(),
-                            b,
-                            o,
-                            mk.slope,
-                            if spec.log { " in log" } else { "" },
-                            z_bad
-                        )],
-                        probable_causes: vec![],
-                    });
-                }
-                None => {
-                    streak = 0;
+            s_stat = (s_stat + z - k).max(0.0);
+            if s_stat <= 0.0 {
+                if t >= report_from {
                     out.extend(open.take());
+                } else {
+                    open = None;
                 }
+                continue;
             }
+            // size of the change: the days since the onset (at most the last 7) vs the baseline
+            let from = onset.max((t + 1).saturating_sub(7));
+            let recent: Vec<f64> = (from..=t)
+                .map(|d| adj(d, y.get(d).copied().unwrap_or(f64::NAN)))
+                .collect();
+            let Some(recent) = stats::mean(&recent) else {
+                continue;
+            };
+            let delta_bad = sign * (recent - r.mean);
+            let rel_ok = spec.min_rel <= 0.0 || delta_bad >= spec.min_rel * r.mean.abs();
+            let fired = s_stat > h && delta_bad >= spec.min_abs && rel_ok;
+            if !fired {
+                continue;
+            }
+            let day_end = origin + (t as i64 + 1) * DAY_MS;
+            let (b, o) = if spec.log {
+                (r.mean.exp(), recent.exp())
+            } else {
+                (r.mean, recent)
+            };
+            // per-day probability of a statistic this high without a change: 1 / ARL(S)
+            let p = stats::cusum_arl0(s_stat, k).map_or(1.0, |a| (1.0 / a).min(1.0));
+            if let Some(d) = open.as_mut() {
+                d.end_ms = day_end;
+                if p < d.p_value {
+                    d.p_value = p;
+                    d.statistic_value = s_stat;
+                    d.observed = o;
+                }
+                continue;
+            }
+            let rel = if b.abs() > 1e-9 {
+                (o - b) / b.abs()
+            } else {
+                o - b
+            };
+            open = Some(Detection {
+                kind: spec.kind,
+                scope: Scope::new(spec.metric.as_str(), *dim, value.clone()),
+                start_ms: origin + onset as i64 * DAY_MS,
+                end_ms: day_end,
+                detected_at_ms: day_end + lag as i64 * DAY_MS,
+                baseline: b,
+                observed: o,
+                statistic: "cusum".into(),
+                statistic_value: s_stat,
+                p_value: p,
+                severity: severity(
+                    p,
+                    if spec.metric == Metric::SentimentMean
+                        || spec.metric == Metric::EndSentimentMean
+                    {
+                        (o - b) / 0.25
+                    } else {
+                        rel
+                    },
+                ),
+                examples: vec![format!(
+                    "{} {:.3} → {:.3} since {} days (CUSUM {:.1} > {:.1}, k {k} SD, baseline SD {:.3}{})",
+                    spec.metric.as_str(),
+                    b,
+                    o,
+                    t + 1 - onset,
+                    s_stat,
+                    h,
+                    r.sd,
+                    if spec.log { " in log" } else { "" },
+                )],
+                probable_causes: vec![],
+            });
         }
         out.extend(open);
     }

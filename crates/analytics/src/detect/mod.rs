@@ -178,8 +178,10 @@ pub struct DetectInput<'a> {
 pub struct DetectConfig {
     /// Expected false alarms per 4 weeks of clean data, per detector.
     pub fa_budget: f64,
-    /// Effective independent evaluations per series per four weeks of the daily detectors
-    /// (their windows overlap from one day to the next; two per week).
+    /// Effective independent evaluations per series per four weeks of the daily window
+    /// comparisons (masked resolution, CSAT masking, phrases: their windows overlap from one
+    /// day to the next; two per week). The trend CUSUM needs none: its threshold comes from
+    /// its run length.
     pub daily_looks: f64,
     /// Days of history a detector needs before it judges anything.
     pub min_history_days: i64,
@@ -202,16 +204,14 @@ pub struct DetectConfig {
     pub gap_windows: Vec<usize>,
     pub gap_min_expected: f64,
     pub gap_max_ratio: f64,
-    /// Trend window (days; whole weeks keep weekday effects balanced).
-    pub trend_days: usize,
-    /// A shorter trend window also tested (0: none), for faster drifts.
-    pub trend_short_days: usize,
-    /// Days of the recent side of the drift-against-baseline test (0: none).
-    pub trend_shift_days: usize,
-    /// Share of the trend window's days that must have enough support.
-    pub trend_min_coverage: f64,
-    /// Consecutive daily evaluations a trend must hold before it is reported.
+    /// Consecutive daily evaluations a window-comparison finding (masked resolution, CSAT
+    /// masking) must hold before it is reported.
     pub trend_persistence: usize,
+    /// Trend CUSUM: reference change (in baseline SDs) the test is tuned to, the baseline's
+    /// length (days) and its guard gap before the judged day (days).
+    pub trend_cusum_k: f64,
+    pub trend_baseline_days: usize,
+    pub trend_guard_days: usize,
     /// Window comparisons (masking detectors): recent and baseline days.
     pub recent_days: usize,
     pub baseline_days: usize,
@@ -248,11 +248,10 @@ impl Default for DetectConfig {
             gap_windows: vec![1, 3, 6, 12, 24],
             gap_min_expected: 8.0,
             gap_max_ratio: 0.35,
-            trend_days: 28,
-            trend_short_days: 14,
-            trend_shift_days: 7,
-            trend_min_coverage: 0.6,
             trend_persistence: 2,
+            trend_cusum_k: 0.5,
+            trend_baseline_days: 28,
+            trend_guard_days: 7,
             recent_days: 14,
             baseline_days: 28,
             phrase_recent_days: 7,
