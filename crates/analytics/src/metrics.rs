@@ -62,7 +62,7 @@ pub enum Metric {
 
 impl Metric {
     /// The sketch a metric reads, if any (what a query over cells must decode).
-    pub fn sketches(self) -> crate::cell::SketchSet {
+    pub const fn sketches(self) -> crate::cell::SketchSet {
         use crate::cell::SketchSet;
         match self {
             Metric::FrtMedian | Metric::FrtP90 | Metric::FrtMean => {
@@ -447,9 +447,11 @@ pub struct Dashboard {
     pub sentiment_by_topic: Vec<Series>,
 }
 
-/// The sketches [`dashboard`] reads: what its cells must be loaded with.
-pub const DASHBOARD_SKETCHES: crate::cell::SketchSet =
-    crate::cell::SketchSet::NONE.with(SketchKind::Frt);
+/// The sketches [`dashboard`] reads (of its metrics, only the FRT quantiles read one): what
+/// its cells must be loaded with.
+pub const DASHBOARD_SKETCHES: crate::cell::SketchSet = Metric::FrtMedian
+    .sketches()
+    .union(Metric::FrtP90.sketches());
 
 pub fn dashboard(idx: &CellIndex, from_ms: i64, to_ms: i64) -> Dashboard {
     let d = SeriesGrain::Day;

@@ -57,7 +57,7 @@ pub async fn run(
         &Dim::ALL,
         load_from,
         as_of_ms,
-        analytics::SketchSet::DETECTORS,
+        analytics::detect::SKETCHES,
     )
     .await?;
     let mut phrases = PhraseCounts::new();

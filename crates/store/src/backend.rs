@@ -518,20 +518,6 @@ macro_rules! shared_methods {
                 Ok(())
             }
 
-            /// Stored cells of one grain and dimension in `[from_ms, to_ms)`.
-            pub async fn cells(
-                &self,
-                grain: analytics::rollup::Grain,
-                dim: analytics::rollup::Dim,
-                from_ms: i64,
-                to_ms: i64,
-                sketches: analytics::SketchSet,
-            ) -> Result<Vec<(analytics::rollup::CellKey, analytics::Cell)>> {
-                let mut out = Vec::new();
-                self.for_each_cell(grain, dim, from_ms, to_ms, sketches, |k, c| out.push((k, c))).await?;
-                Ok(out)
-            }
-
             /// Conversations in id order after `after`, for full scans.
             pub async fn conversations_page(&self, after: Option<ConversationId>, limit: i64) -> Result<Vec<Conversation>> {
                 let rows = sqlx::query(sqlx::AssertSqlSafe(format!(

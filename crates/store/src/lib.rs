@@ -255,7 +255,9 @@ impl Store {
         dispatch!(self, s => s.corrections().await)
     }
 
-    /// As [`Store::cells`], handing each cell to `f` as it is read (no buffer of all rows).
+    /// Stored rollup cells of one grain and dimension in `[from_ms, to_ms)`, each handed to
+    /// `f` as it is read, with only the `sketches` decoded (for queries: such cells must not
+    /// be written back).
     pub async fn for_each_cell<F>(
         &self,
         grain: analytics::rollup::Grain,
@@ -269,19 +271,6 @@ impl Store {
         F: FnMut(analytics::rollup::CellKey, analytics::Cell) + Send,
     {
         dispatch!(self, s => s.for_each_cell(grain, dim, from_ms, to_ms, sketches, f).await)
-    }
-
-    /// Stored rollup cells of one grain and dimension in `[from_ms, to_ms)`, with only the
-    /// `sketches` decoded (for queries; such cells must not be written back).
-    pub async fn cells(
-        &self,
-        grain: analytics::rollup::Grain,
-        dim: analytics::rollup::Dim,
-        from_ms: i64,
-        to_ms: i64,
-        sketches: analytics::SketchSet,
-    ) -> Result<Vec<(analytics::rollup::CellKey, analytics::Cell)>> {
-        dispatch!(self, s => s.cells(grain, dim, from_ms, to_ms, sketches).await)
     }
 
     /// Conversations in id order after `after` (full scans in pages).

@@ -21,6 +21,10 @@ use serde::{Deserialize, Serialize};
 
 pub use incidents::combine;
 
+/// The sketches the detectors read (only the daily FRT medians of the trend and masked-resolution
+/// detectors): what their cells must be loaded with. Debug builds fail a read of any other.
+pub const SKETCHES: crate::cell::SketchSet = Metric::FrtMedian.sketches();
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DetectionKind {

@@ -12,14 +12,19 @@ async fn all_cells(e: &Env) -> BTreeMap<CellKey, Cell> {
     let mut out = BTreeMap::new();
     for g in [Grain::Hour, Grain::Day] {
         for d in Dim::ALL {
-            for (k, c) in e
-                .store()
-                .cells(g, d, i64::MIN / 2, i64::MAX / 2, analytics::SketchSet::ALL)
+            e.store()
+                .for_each_cell(
+                    g,
+                    d,
+                    i64::MIN / 2,
+                    i64::MAX / 2,
+                    analytics::SketchSet::ALL,
+                    |k, c| {
+                        out.insert(k, c);
+                    },
+                )
                 .await
-                .unwrap()
-            {
-                out.insert(k, c);
-            }
+                .unwrap();
         }
     }
     out
