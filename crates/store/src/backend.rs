@@ -6,8 +6,9 @@
 //! bulk copying and binding a list of lookup keys differ and are written per
 //! backend.
 
+use crate::cell_cache::{CellCache, Staged};
 use crate::event_log::{self, GENESIS};
-use crate::ingest::{IngestContext, IngestKeys, IngestPlan, Key, KnownCustomer};
+use crate::ingest::{IngestContext, IngestKeys, IngestPlan, Key, KnownCustomer, NewCustomer};
 use crate::rows::*;
 use crate::{Result, StoreError, migrations};
 use domain::{Channel, Conversation, ConversationId, CustomerId, MessageId};
@@ -23,7 +24,30 @@ use uuid::Uuid;
 
 /// Rows per multi-row statement: keeps binds under SQLite's 32,766 limit
 /// for the widest table (messages, 24 columns).
-const CHUNK: usize = 1000;
+const CHUNK: usize = 1024;
+/// Prepared statements kept per connection: every table's multi-row insert
+/// comes in up to eleven sizes (see `statement_chunks`).
+const STATEMENT_CACHE: usize = 400;
+
+/// Splits rows into statements of `CHUNK` rows, then the rest in power-of-two
+/// sizes: a few distinct statement texts per table, which stay prepared (a
+/// remainder of a new size each batch was parsed afresh every time).
+fn statement_chunks<T>(rows: &[T]) -> impl Iterator<Item = &[T]> {
+    let mut rest = rows;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let n = if rest.len() >= CHUNK {
+            CHUNK
+        } else {
+            1 << rest.len().ilog2()
+        };
+        let (head, tail) = rest.split_at(n);
+        rest = tail;
+        Some(head)
+    })
+}
 /// Keys per lookup statement (two binds each).
 const KEY_CHUNK: usize = 5000;
 /// Composite keys per lookup statement: they travel as one bound list.
@@ -68,6 +92,74 @@ where
     T::Err: std::fmt::Display,
 {
     s.parse().map_err(|e| corrupt(what, e))
+}
+
+/// An event with its place in the hash chain, ready to insert.
+struct LinkedEvent {
+    seq: i64,
+    at_ms: i64,
+    event: NewEvent,
+    payload: String,
+    prev: String,
+    hash: String,
+}
+
+/// Links events onto the chain after `(seq, prev)`: CPU work (payload text,
+/// SHA-256), kept apart from the SQL so that it can run beside it.
+fn link_events(events: Vec<NewEvent>, mut seq: i64, mut prev: String) -> Vec<LinkedEvent> {
+    let mut rows = Vec::with_capacity(events.len());
+    for event in events {
+        seq += 1;
+        let at_ms = to_ms(event.at);
+        let payload = event.payload.to_string();
+        let hash = event_log::link_hash(
+            &prev,
+            seq,
+            at_ms,
+            &event.actor,
+            &event.action,
+            &event.subject_type,
+            &event.subject_id,
+            &payload,
+        );
+        rows.push(LinkedEvent {
+            seq,
+            at_ms,
+            event,
+            payload,
+            prev: std::mem::replace(&mut prev, hash.clone()),
+            hash,
+        });
+    }
+    rows
+}
+
+/// Rollup cells after a batch: the rows to write and the cells to cache.
+struct MergedCells {
+    rows: Vec<(analytics::rollup::CellKey, Vec<u8>)>,
+    cells: Vec<(analytics::rollup::CellKey, analytics::Cell)>,
+}
+
+/// Adds the deltas to the current cells (`base`) and encodes the results.
+fn merge_encode(
+    mut base: HashMap<analytics::rollup::CellKey, analytics::Cell>,
+    deltas: Vec<(analytics::rollup::CellKey, analytics::Cell)>,
+) -> MergedCells {
+    for (k, delta) in deltas {
+        // Deltas go into the (larger) stored cells, not the other way round.
+        match base.get_mut(&k) {
+            Some(c) => c.merge(&delta),
+            None => {
+                base.insert(k, delta);
+            }
+        }
+    }
+    let cells: Vec<_> = base.into_iter().collect();
+    let rows = cells
+        .iter()
+        .map(|(k, c)| (k.clone(), c.to_bytes()))
+        .collect();
+    MergedCells { rows, cells }
 }
 
 macro_rules! shared_methods {
@@ -313,7 +405,7 @@ macro_rules! shared_methods {
             }
 
             async fn upsert_conversations(tx: &mut sqlx::Transaction<'static, $DB>, convs: &[Conversation]) -> Result<()> {
-                for chunk in convs.chunks(CHUNK) {
+                for chunk in statement_chunks(&convs) {
                     let mut qb = QueryBuilder::<$DB>::new(format!("INSERT INTO conversations ({CONV_COLS}) "));
                     qb.push_values(chunk, |mut b, c| {
                         b.push_bind(c.id.0)
@@ -353,7 +445,7 @@ macro_rules! shared_methods {
 
             async fn insert_messages(tx: &mut sqlx::Transaction<'static, $DB>, rows: &[MessageRow]) -> Result<u64> {
                 let mut inserted = 0;
-                for chunk in rows.chunks(CHUNK) {
+                for chunk in statement_chunks(&rows) {
                     let mut qb = QueryBuilder::<$DB>::new(format!("INSERT INTO messages ({MSG_COLS}) "));
                     qb.push_values(chunk, |mut b, r| {
                         let m = &r.message;
@@ -389,61 +481,81 @@ macro_rules! shared_methods {
                 Ok(inserted)
             }
 
+            /// The last event's sequence number and hash, where the next events link on.
+            async fn chain_head(tx: &mut sqlx::Transaction<'static, $DB>) -> Result<(i64, String)> {
+                let last = sqlx::query("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                Ok(match last {
+                    Some(r) => (r.try_get::<i64, _>("seq")?, r.try_get::<String, _>("hash")?),
+                    None => (0, GENESIS.to_string()),
+                })
+            }
+
             async fn append_events(tx: &mut sqlx::Transaction<'static, $DB>, events: &[NewEvent]) -> Result<()> {
                 if events.is_empty() {
                     return Ok(());
                 }
-                let last = sqlx::query("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")
-                    .fetch_optional(&mut **tx)
-                    .await?;
-                let (mut seq, mut prev) = match last {
-                    Some(r) => (r.try_get::<i64, _>("seq")?, r.try_get::<String, _>("hash")?),
-                    None => (0, GENESIS.to_string()),
-                };
-                let mut rows = Vec::with_capacity(events.len());
-                for e in events {
-                    seq += 1;
-                    let at_ms = to_ms(e.at);
-                    let payload = e.payload.to_string();
-                    let hash = event_log::link_hash(
-                        &prev, seq, at_ms, &e.actor, &e.action, &e.subject_type, &e.subject_id, &payload,
-                    );
-                    rows.push((seq, at_ms, e, payload, std::mem::replace(&mut prev, hash.clone()), hash));
-                }
-                for chunk in rows.chunks(CHUNK) {
+                let (seq, prev) = Self::chain_head(tx).await?;
+                Self::insert_linked(tx, &link_events(events.to_vec(), seq, prev)).await
+            }
+
+            async fn insert_linked(tx: &mut sqlx::Transaction<'static, $DB>, rows: &[LinkedEvent]) -> Result<()> {
+                for chunk in statement_chunks(rows) {
                     let mut qb = QueryBuilder::<$DB>::new(
                         "INSERT INTO events (seq, at_ms, actor, action, subject_type, subject_id, payload, prev_hash, hash) ",
                     );
-                    qb.push_values(chunk, |mut b, (seq, at_ms, e, payload, prev, hash)| {
-                        b.push_bind(*seq)
-                            .push_bind(*at_ms)
-                            .push_bind(e.actor.as_str())
-                            .push_bind(e.action.as_str())
-                            .push_bind(e.subject_type.as_str())
-                            .push_bind(e.subject_id.as_str())
-                            .push_bind(payload.as_str())
-                            .push_bind(prev.as_str())
-                            .push_bind(hash.as_str());
+                    qb.push_values(chunk, |mut b, r| {
+                        b.push_bind(r.seq)
+                            .push_bind(r.at_ms)
+                            .push_bind(r.event.actor.as_str())
+                            .push_bind(r.event.action.as_str())
+                            .push_bind(r.event.subject_type.as_str())
+                            .push_bind(r.event.subject_id.as_str())
+                            .push_bind(r.payload.as_str())
+                            .push_bind(r.prev.as_str())
+                            .push_bind(r.hash.as_str());
                     });
                     qb.build().execute(&mut **tx).await?;
                 }
                 Ok(())
             }
 
-            /// Adds rollup deltas to the stored cells (read, merge, write back).
+            /// Adds rollup deltas to the stored cells (read, merge, write back); see
+            /// `load_cells` and `write_cells`.
             async fn merge_cells(
                 tx: &mut sqlx::Transaction<'static, $DB>,
+                cache: &CellCache,
                 cells: &[(analytics::rollup::CellKey, analytics::Cell)],
-            ) -> Result<()> {
+            ) -> Result<Option<Staged>> {
                 if cells.is_empty() {
-                    return Ok(());
+                    return Ok(None);
                 }
-                let mut merged: HashMap<&analytics::rollup::CellKey, analytics::Cell> = HashMap::with_capacity(cells.len());
-                for (k, c) in cells {
-                    merged.entry(k).or_default().merge(c);
-                }
-                let keys: Vec<&analytics::rollup::CellKey> = merged.keys().copied().collect();
-                for chunk in keys.chunks(LIST_CHUNK) {
+                let (generation, base) = Self::load_cells(tx, cache, cells).await?;
+                let merged = merge_encode(base, cells.to_vec());
+                Self::write_cells(tx, &merged, generation).await?;
+                Ok(Some(CellCache::stage(generation + 1, merged.cells)))
+            }
+
+            /// The stored generation and the current state of the cells `deltas` touch:
+            /// cells this process wrote last come from `cache` (when the generation says
+            /// nobody else wrote since), the others are read and decoded.
+            async fn load_cells(
+                tx: &mut sqlx::Transaction<'static, $DB>,
+                cache: &CellCache,
+                deltas: &[(analytics::rollup::CellKey, analytics::Cell)],
+            ) -> Result<(i64, HashMap<analytics::rollup::CellKey, analytics::Cell>)> {
+                let generation: i64 = sqlx::query_scalar("SELECT generation FROM rollup_meta WHERE id = 1")
+                    .fetch_optional(&mut **tx)
+                    .await?
+                    .unwrap_or(0);
+                let keys: Vec<&analytics::rollup::CellKey> =
+                    deltas.iter().map(|(k, _)| k).collect::<HashSet<_>>().into_iter().collect();
+                let mut base = cache.take(generation, &keys);
+                let missing: Vec<&analytics::rollup::CellKey> =
+                    keys.iter().copied().filter(|k| !base.contains_key(*k)).collect();
+                let (hits, mut read) = (base.len(), 0usize);
+                for chunk in missing.chunks(LIST_CHUNK) {
                     let mut qb = QueryBuilder::<$DB>::new("WITH k (grain, dim, value, bucket_ms) AS (");
                     Self::push_key_list(&mut qb, vec![
                         KeyColumn::Text(chunk.iter().map(|k| k.grain.as_str()).collect()),
@@ -464,13 +576,17 @@ macro_rules! shared_methods {
                         };
                         let stored = analytics::Cell::from_bytes(row.try_get::<&[u8], _>("cell")?)
                             .map_err(|e| corrupt("rollup cell", e))?;
-                        if let Some(c) = merged.get_mut(&key) {
-                            c.merge(&stored);
-                        }
+                        base.insert(key, stored);
+                        read += 1;
                     }
                 }
-                let rows: Vec<(&analytics::rollup::CellKey, Vec<u8>)> = merged.iter().map(|(k, c)| (*k, c.to_bytes())).collect();
-                for chunk in rows.chunks(CHUNK) {
+                tracing::trace!(cells = keys.len(), cached = hits, read, "cells loaded");
+                Ok((generation, base))
+            }
+
+            /// Writes merged cells and moves the generation on past `generation`.
+            async fn write_cells(tx: &mut sqlx::Transaction<'static, $DB>, merged: &MergedCells, generation: i64) -> Result<()> {
+                for chunk in statement_chunks(&merged.rows) {
                     let mut qb = QueryBuilder::<$DB>::new("INSERT INTO rollup_cells (grain, dim, value, bucket_ms, cell) ");
                     qb.push_values(chunk, |mut b, (k, bytes)| {
                         b.push_bind(k.grain.as_str())
@@ -482,6 +598,13 @@ macro_rules! shared_methods {
                     qb.push(" ON CONFLICT (grain, dim, value, bucket_ms) DO UPDATE SET cell = excluded.cell");
                     qb.build().execute(&mut **tx).await?;
                 }
+                sqlx::query(
+                    "INSERT INTO rollup_meta (id, generation) VALUES (1, $1) \
+                     ON CONFLICT (id) DO UPDATE SET generation = excluded.generation",
+                )
+                .bind(generation + 1)
+                .execute(&mut **tx)
+                .await?;
                 Ok(())
             }
 
@@ -519,6 +642,35 @@ macro_rules! shared_methods {
             }
 
             /// Conversations in id order after `after`, for full scans.
+            /// Stored messages in id order, for copying a database's rows elsewhere (the
+            /// ingest benchmark writes them again as its raw-insert limit).
+            pub async fn messages_page(&self, after: Option<MessageId>, limit: i64) -> Result<Vec<MessageRow>> {
+                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {MSG_COLS} FROM messages WHERE id > $1 ORDER BY id LIMIT $2"
+                )))
+                .bind(after.map_or(Uuid::nil(), |a| a.0))
+                .bind(limit)
+                .fetch_all(&self.read)
+                .await?;
+                rows.iter().map(Self::message_from_row).collect()
+            }
+
+            /// Customers and conversations as they are, with no events or rollups: what
+            /// stored message rows refer to, written before those rows are copied in.
+            pub async fn raw_insert_referenced(&self, customers: &[NewCustomer], conversations: &[Conversation]) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                for chunk in statement_chunks(customers) {
+                    let mut qb = QueryBuilder::<$DB>::new("INSERT INTO customers (id, display_name, created_ms) ");
+                    qb.push_values(chunk, |mut b, c| {
+                        b.push_bind(c.id.0).push_bind(c.display_name.clone()).push_bind(to_ms(c.created_at));
+                    });
+                    qb.build().execute(&mut *tx).await?;
+                }
+                Self::upsert_conversations(&mut tx, conversations).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
             pub async fn conversations_page(&self, after: Option<ConversationId>, limit: i64) -> Result<Vec<Conversation>> {
                 let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
                     "SELECT {CONV_COLS} FROM conversations WHERE id > $1 ORDER BY id LIMIT $2"
@@ -902,7 +1054,12 @@ macro_rules! shared_methods {
             pub async fn replace_cells(&self, cells: &[(analytics::rollup::CellKey, analytics::Cell)], actor: &str) -> Result<()> {
                 let mut tx = self.begin_write().await?;
                 sqlx::query("DELETE FROM rollup_cells").execute(&mut *tx).await?;
-                Self::merge_cells(&mut tx, cells).await?;
+                // Other processes' caches must see the change even when nothing is written back.
+                sqlx::query("UPDATE rollup_meta SET generation = generation + 1 WHERE id = 1")
+                    .execute(&mut *tx)
+                    .await?;
+                self.cells.clear();
+                let staged = Self::merge_cells(&mut tx, &self.cells, cells).await?;
                 let ev = NewEvent::new(
                     time::OffsetDateTime::now_utc(),
                     actor,
@@ -913,18 +1070,22 @@ macro_rules! shared_methods {
                 );
                 Self::append_events(&mut tx, &[ev]).await?;
                 tx.commit().await?;
+                if let Some(staged) = staged {
+                    self.cells.install(staged);
+                }
                 Ok(())
             }
 
+            /// Writes a plan's rows; its events and rollups are written by `ingest`.
             async fn apply_plan(tx: &mut sqlx::Transaction<'static, $DB>, plan: &IngestPlan) -> Result<()> {
-                for chunk in plan.customers.chunks(CHUNK) {
+                for chunk in statement_chunks(&plan.customers) {
                     let mut qb = QueryBuilder::<$DB>::new("INSERT INTO customers (id, display_name, created_ms) ");
                     qb.push_values(chunk, |mut b, c| {
                         b.push_bind(c.id.0).push_bind(c.display_name.clone()).push_bind(to_ms(c.created_at));
                     });
                     qb.build().execute(&mut **tx).await?;
                 }
-                for chunk in plan.identities.chunks(CHUNK) {
+                for chunk in statement_chunks(&plan.identities) {
                     let mut qb = QueryBuilder::<$DB>::new(
                         "INSERT INTO identities (channel, external_user_id, customer_id, handle, display_name, followers) ",
                     );
@@ -944,7 +1105,7 @@ macro_rules! shared_methods {
                 let tc = t.elapsed();
                 Self::insert_messages(tx, &plan.messages).await?;
                 tracing::trace!(conv_us = tc.as_micros() as u64, msg_us = (t.elapsed() - tc).as_micros() as u64, "apply parts");
-                for chunk in plan.lifecycle.chunks(CHUNK) {
+                for chunk in statement_chunks(&plan.lifecycle) {
                     let mut qb = QueryBuilder::<$DB>::new(
                         "INSERT INTO lifecycle_records (id, conversation_id, action, actor, at_ms) ",
                     );
@@ -957,7 +1118,7 @@ macro_rules! shared_methods {
                     });
                     qb.build().execute(&mut **tx).await?;
                 }
-                for chunk in plan.surveys.chunks(CHUNK) {
+                for chunk in statement_chunks(&plan.surveys) {
                     let mut qb = QueryBuilder::<$DB>::new(
                         "INSERT INTO surveys (id, conversation_id, customer_id, kind, score, comment, at_ms) ",
                     );
@@ -972,7 +1133,7 @@ macro_rules! shared_methods {
                     });
                     qb.build().execute(&mut **tx).await?;
                 }
-                for chunk in plan.feedback.chunks(CHUNK) {
+                for chunk in statement_chunks(&plan.feedback) {
                     let mut qb = QueryBuilder::<$DB>::new("INSERT INTO feedback (id, channel, author_id, body, at_ms) ");
                     qb.push_values(chunk, |mut b, f| {
                         b.push_bind(f.id.clone())
@@ -983,7 +1144,7 @@ macro_rules! shared_methods {
                     });
                     qb.build().execute(&mut **tx).await?;
                 }
-                for chunk in plan.changes.chunks(CHUNK) {
+                for chunk in statement_chunks(&plan.changes) {
                     let mut qb = QueryBuilder::<$DB>::new("INSERT INTO changes (id, kind, title, owner_team, at_ms) ");
                     qb.push_values(chunk, |mut b, c| {
                         b.push_bind(c.id.clone())
@@ -994,15 +1155,12 @@ macro_rules! shared_methods {
                     });
                     qb.build().execute(&mut **tx).await?;
                 }
-                let t = std::time::Instant::now();
-                Self::merge_cells(tx, &plan.rollups).await?;
-                tracing::trace!(rollups_us = t.elapsed().as_micros() as u64, cells = plan.rollups.len(), "apply rollups");
-                let t = std::time::Instant::now();
-                let r = Self::append_events(tx, &plan.events).await;
-                tracing::trace!(events_us = t.elapsed().as_micros() as u64, "apply events");
-                r
+                Ok(())
             }
 
+            /// One batch in one transaction: load what `keys` name, let `plan` decide, write
+            /// the plan. Linking the events into the hash chain and merging the rollup cells
+            /// run on blocking threads while the rows are written.
             pub async fn ingest<T>(
                 &self,
                 keys: &IngestKeys,
@@ -1012,18 +1170,47 @@ macro_rules! shared_methods {
                 let mut tx = self.begin_write().await?;
                 let ctx = Self::load_context(&mut tx, keys).await?;
                 let t1 = t0.elapsed();
-                let (plan, out) = plan(ctx);
+                let (mut plan, out) = plan(ctx);
                 let t2 = t0.elapsed();
-                Self::apply_plan(&mut tx, &plan).await?;
+                let events = std::mem::take(&mut plan.events);
+                let rollups = std::mem::take(&mut plan.rollups);
+                let (seq, prev) = Self::chain_head(&mut tx).await?;
+                let linking = tokio::task::spawn_blocking(move || link_events(events, seq, prev));
+                let merging = if rollups.is_empty() {
+                    None
+                } else {
+                    let (generation, base) = Self::load_cells(&mut tx, &self.cells, &rollups).await?;
+                    Some((generation, tokio::task::spawn_blocking(move || merge_encode(base, rollups))))
+                };
                 let t3 = t0.elapsed();
+                Self::apply_plan(&mut tx, &plan).await?;
+                let t4 = t0.elapsed();
+                let staged = match merging {
+                    Some((generation, task)) => {
+                        let merged = task.await.map_err(|e| StoreError::Task(format!("merging rollup cells: {e}")))?;
+                        Self::write_cells(&mut tx, &merged, generation).await?;
+                        Some(CellCache::stage(generation + 1, merged.cells))
+                    }
+                    None => None,
+                };
+                let t5 = t0.elapsed();
+                let linked = linking.await.map_err(|e| StoreError::Task(format!("linking events: {e}")))?;
+                Self::insert_linked(&mut tx, &linked).await?;
+                let t6 = t0.elapsed();
                 tx.commit().await?;
+                if let Some(staged) = staged {
+                    self.cells.install(staged);
+                }
                 tracing::debug!(
                     load_us = t1.as_micros() as u64,
                     plan_us = (t2 - t1).as_micros() as u64,
-                    write_us = (t3 - t2).as_micros() as u64,
-                    commit_us = (t0.elapsed() - t3).as_micros() as u64,
+                    prepare_us = (t3 - t2).as_micros() as u64,
+                    write_us = (t4 - t3).as_micros() as u64,
+                    rollups_us = (t5 - t4).as_micros() as u64,
+                    events_us = (t6 - t5).as_micros() as u64,
+                    commit_us = (t0.elapsed() - t6).as_micros() as u64,
                     messages = plan.messages.len(),
-                    events = plan.events.len(),
+                    events = linked.len(),
                     conversations = plan.conversations.len(),
                     "ingest transaction"
                 );
@@ -1060,9 +1247,12 @@ macro_rules! shared_methods {
                         .execute(&mut *tx)
                         .await?;
                 }
-                Self::merge_cells(&mut tx, &extra.rollups).await?;
+                let staged = Self::merge_cells(&mut tx, &self.cells, &extra.rollups).await?;
                 Self::append_events(&mut tx, &extra.events).await?;
                 tx.commit().await?;
+                if let Some(staged) = staged {
+                    self.cells.install(staged);
+                }
                 Ok(Ok(conv))
             }
 
@@ -1596,6 +1786,7 @@ fn group_record_ids(keys: &IngestKeys) -> Vec<(crate::ingest::RecordKind, Vec<&s
 pub struct SqliteStore {
     write: SqlitePool,
     read: SqlitePool,
+    cells: CellCache,
 }
 
 impl SqliteStore {
@@ -1623,7 +1814,8 @@ impl SqliteStore {
             .pragma("temp_store", "memory")
             // Checkpoint the WAL every ~40 MiB rather than every 4 MiB: fewer,
             // larger checkpoints stall a long import less often.
-            .pragma("wal_autocheckpoint", "10000");
+            .pragma("wal_autocheckpoint", "10000")
+            .statement_cache_capacity(STATEMENT_CACHE);
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(opts.clone())
@@ -1632,7 +1824,11 @@ impl SqliteStore {
             .max_connections(4)
             .connect_with(opts.read_only(false))
             .await?;
-        Ok(Self { write, read })
+        Ok(Self {
+            write,
+            read,
+            cells: CellCache::default(),
+        })
     }
 
     pub async fn migrate(&self) -> Result<()> {
@@ -1692,6 +1888,7 @@ shared_methods!(SqliteStore, Sqlite);
 pub struct PgStore {
     write: PgPool,
     read: PgPool,
+    cells: CellCache,
 }
 
 const PG_WRITE_LOCK: i64 = 0x0ea5_4057;
@@ -1719,14 +1916,17 @@ impl PgStore {
     }
 
     pub async fn connect(url: &str) -> Result<Self> {
+        let opts = sqlx::postgres::PgConnectOptions::from_str(url)?
+            .statement_cache_capacity(STATEMENT_CACHE);
         let pool = PgPoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(10))
-            .connect(url)
+            .connect_with(opts)
             .await?;
         Ok(Self {
             write: pool.clone(),
             read: pool,
+            cells: CellCache::default(),
         })
     }
 

@@ -6,6 +6,7 @@
 //! each database, so one contract test suite covers both.
 
 mod backend;
+mod cell_cache;
 pub mod event_log;
 pub mod ingest;
 mod migrations;
@@ -37,6 +38,8 @@ pub enum StoreError {
     Conflict(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    #[error("background task failed: {0}")]
+    Task(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -198,6 +201,22 @@ impl Store {
     /// Writes message rows straight into the messages table in large
     /// transactions, with no threading or events: the storage limit that the
     /// ingest benchmark compares against.
+    pub async fn messages_page(
+        &self,
+        after: Option<domain::MessageId>,
+        limit: i64,
+    ) -> Result<Vec<MessageRow>> {
+        dispatch!(self, s => s.messages_page(after, limit).await)
+    }
+
+    pub async fn raw_insert_referenced(
+        &self,
+        customers: &[ingest::NewCustomer],
+        conversations: &[domain::Conversation],
+    ) -> Result<()> {
+        dispatch!(self, s => s.raw_insert_referenced(customers, conversations).await)
+    }
+
     pub async fn raw_insert_messages(&self, rows: &[MessageRow]) -> Result<()> {
         dispatch!(self, s => s.raw_insert_messages(rows).await)
     }

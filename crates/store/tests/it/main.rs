@@ -246,3 +246,71 @@ async fn merge_moves_identities_and_is_audited(backend: &str) {
     finish(scratch, store).await;
 }
 on_both!(merge_moves_identities_and_is_audited);
+
+/// A batch that adds one conversation to the hourly total cell at 09:00.
+fn plan_with_cell() -> (IngestKeys, IngestPlan) {
+    let (keys, mut p) = plan(0);
+    // Each call brings its own customer and identity; the identity key must differ.
+    p.identities[0].external_user_id = format!("u-{}", p.customers[0].id);
+    let mut cell = analytics::Cell::default();
+    cell.add(analytics::Counter::Conversations, 1);
+    p.rollups.push((hour_total(), cell));
+    (keys, p)
+}
+
+fn hour_total() -> analytics::rollup::CellKey {
+    analytics::rollup::CellKey {
+        grain: analytics::rollup::Grain::Hour,
+        bucket_ms: datetime!(2026-03-02 09:00 UTC).unix_timestamp() * 1000,
+        dim: analytics::rollup::Dim::All,
+        value: String::new(),
+    }
+}
+
+async fn opened_in_cell(store: &Store) -> i64 {
+    let key = hour_total();
+    let mut total = 0;
+    store
+        .for_each_cell(
+            key.grain,
+            key.dim,
+            key.bucket_ms,
+            key.bucket_ms + 1,
+            analytics::SketchSet::NONE,
+            |_, c| total += c.get(analytics::Counter::Conversations),
+        )
+        .await
+        .expect("cells");
+    total
+}
+
+/// Two handles on one database stand for two processes (or nodes): each
+/// caches the cells it wrote, and must notice the other's writes.
+async fn cached_cells_see_other_writers(backend: &str) {
+    let Some((scratch, a)) = fresh(backend).await else {
+        return;
+    };
+    let b = Store::open(&scratch.url).await.expect("second handle");
+    for (i, store) in [&a, &b, &a, &a, &b].into_iter().enumerate() {
+        let (keys, p) = plan_with_cell();
+        store
+            .ingest(&keys, move |_| (p, ()))
+            .await
+            .unwrap_or_else(|e| panic!("batch {i}: {e}"));
+    }
+    assert_eq!(opened_in_cell(&a).await, 5);
+    // A rebuild through one handle replaces what the other has cached.
+    let mut cell = analytics::Cell::default();
+    cell.add(analytics::Counter::Conversations, 10);
+    b.replace_cells(&[(hour_total(), cell)], "test")
+        .await
+        .expect("rebuild");
+    let (keys, p) = plan_with_cell();
+    a.ingest(&keys, move |_| (p, ()))
+        .await
+        .expect("after rebuild");
+    assert_eq!(opened_in_cell(&b).await, 11);
+    b.close().await;
+    finish(scratch, a).await;
+}
+on_both!(cached_cells_see_other_writers);
