@@ -148,18 +148,15 @@ pub async fn run(
                 .map(|(i, record)| Item { origin: i, record })
                 .collect();
             let t = Instant::now();
-            let mut accepted = 0;
-            let mut iter = items.into_iter().peekable();
-            while iter.peek().is_some() {
-                let chunk: Vec<Item> = iter.by_ref().take(batch).collect();
-                let r = pipeline.ingest(chunk).await?;
-                anyhow::ensure!(
-                    r.rejected == 0,
-                    "benchmark data was rejected: {:?}",
-                    r.errors.first()
-                );
-                accepted += r.accepted;
-            }
+            let r = pipeline
+                .ingest_batches(crate::import::batches_of(items, batch), |_, _| {})
+                .await?;
+            anyhow::ensure!(
+                r.rejected == 0,
+                "benchmark data was rejected: {:?}",
+                r.errors.first()
+            );
+            let accepted = r.accepted;
             let e2e = t.elapsed().as_secs_f64();
             let counts = store.counts().await?;
             anyhow::ensure!(

@@ -144,26 +144,34 @@ pub async fn run(settings: &server::Settings, o: Options, json: bool) -> anyhow:
             "bench dashboard: simulating {days} days × {} new conversations a day, ingesting…",
             cfg.customers_per_day
         );
-        let mut batch = Vec::with_capacity(5000);
+        // Simulated as it is ingested: the stream runs on the preparing thread.
         let mut origin = 0;
-        for record in simulate::stream(&cfg) {
+        let mut items = simulate::stream(&cfg).map(move |record| {
             origin += 1;
-            batch.push(Item { origin, record });
-            if batch.len() == 5000 {
-                let r = pipeline.ingest(std::mem::take(&mut batch)).await?;
-                anyhow::ensure!(
-                    r.rejected == 0,
-                    "simulated data was rejected: {:?}",
-                    r.errors.first()
-                );
-                if origin % 500_000 == 0 {
-                    eprintln!("  {origin} records, {:.0} s", t.elapsed().as_secs_f64());
+            Item { origin, record }
+        });
+        let batches = std::iter::from_fn(move || {
+            let items: Vec<Item> = items.by_ref().take(5000).collect();
+            (!items.is_empty()).then(|| server::pipeline::Batch {
+                items,
+                rejected: Vec::new(),
+            })
+        });
+        let mut seen = 0usize;
+        let r = pipeline
+            .ingest_batches(batches, |_, n| {
+                let before = seen / 500_000;
+                seen += n;
+                if seen / 500_000 > before {
+                    eprintln!("  {seen} records, {:.0} s", t.elapsed().as_secs_f64());
                 }
-            }
-        }
-        if !batch.is_empty() {
-            pipeline.ingest(batch).await?;
-        }
+            })
+            .await?;
+        anyhow::ensure!(
+            r.rejected == 0,
+            "simulated data was rejected: {:?}",
+            r.errors.first()
+        );
     }
     let ingest_secs = t.elapsed().as_secs_f64();
     let counts = store.counts().await?;

@@ -3,6 +3,7 @@
 use crate::cli::{Format, ImportArgs};
 use domain::record::Record;
 use indicatif::{ProgressBar, ProgressStyle};
+use server::pipeline::{Batch, ItemError};
 use server::{IngestReport, Item, Pipeline};
 use std::io::{BufReader, IsTerminal, Read};
 use std::process::ExitCode;
@@ -28,6 +29,18 @@ fn progress(total: Option<u64>, show: bool) -> ProgressBar {
 /// each transaction's fixed cost, small enough to keep a batch in memory.
 const BATCH: usize = 5000;
 
+/// Splits items into batches of `size`.
+pub fn batches_of(items: Vec<Item>, size: usize) -> impl Iterator<Item = Batch> + Send + 'static {
+    let mut items = items.into_iter().peekable();
+    std::iter::from_fn(move || {
+        items.peek()?;
+        Some(Batch {
+            items: items.by_ref().take(size).collect(),
+            rejected: Vec::new(),
+        })
+    })
+}
+
 /// Ingests in-memory records in batches (used by the demo and twcs import).
 pub async fn ingest_records(
     pipeline: &Pipeline,
@@ -35,26 +48,45 @@ pub async fn ingest_records(
     show: bool,
 ) -> anyhow::Result<IngestReport> {
     let pb = progress(Some(records.len() as u64), show);
-    let mut report = IngestReport::default();
-    let mut batch = Vec::with_capacity(BATCH);
-    for (i, record) in records.into_iter().enumerate() {
-        batch.push(Item {
+    let items = records
+        .into_iter()
+        .enumerate()
+        .map(|(i, record)| Item {
             origin: i + 1,
             record,
-        });
-        if batch.len() == BATCH {
-            let n = batch.len() as u64;
-            report.merge(pipeline.ingest(std::mem::take(&mut batch)).await?);
-            pb.inc(n);
-        }
-    }
-    if !batch.is_empty() {
-        let n = batch.len() as u64;
-        report.merge(pipeline.ingest(batch).await?);
-        pb.inc(n);
-    }
+        })
+        .collect();
+    let report = pipeline
+        .ingest_batches(batches_of(items, BATCH), |_, n| pb.inc(n as u64))
+        .await?;
     pb.finish_and_clear();
     Ok(report)
+}
+
+/// Native JSON Lines, read in batches of `size` lines; lines that do not
+/// parse are reported with the batch they fall in.
+fn jsonl_batches(
+    reader: Box<dyn Read + Send>,
+    size: usize,
+) -> impl Iterator<Item = Batch> + Send + 'static {
+    let mut records = channels::native::read_jsonl(BufReader::new(reader));
+    std::iter::from_fn(move || {
+        let mut batch = Batch::default();
+        while batch.items.len() + batch.rejected.len() < size {
+            let Some(item) = records.next() else { break };
+            match item {
+                Ok(record) => batch.items.push(Item {
+                    origin: records.line(),
+                    record,
+                }),
+                Err(e) => batch.rejected.push(ItemError {
+                    line: e.line,
+                    reason: e.error.to_string(),
+                }),
+            }
+        }
+        (!batch.items.is_empty() || !batch.rejected.is_empty()).then_some(batch)
+    })
 }
 
 pub async fn run(
@@ -63,8 +95,8 @@ pub async fn run(
     json: bool,
 ) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(args.batch >= 1, "--batch must be at least 1");
-    let reader: Box<dyn Read> = if args.file.as_os_str() == "-" {
-        Box::new(std::io::stdin().lock())
+    let reader: Box<dyn Read + Send> = if args.file.as_os_str() == "-" {
+        Box::new(std::io::stdin())
     } else {
         Box::new(
             std::fs::File::open(&args.file)
@@ -85,27 +117,15 @@ pub async fn run(
         }
         Format::Jsonl => {
             let pb = progress(None, show);
-            let mut batch = Vec::with_capacity(args.batch);
             let mut lines = 0u64;
-            let mut records = channels::native::read_jsonl(BufReader::new(reader));
-            while let Some(item) = records.next() {
-                lines += 1;
-                match item {
-                    Ok(record) => batch.push(Item {
-                        origin: records.line(),
-                        record,
-                    }),
-                    Err(e) => report.reject(e.line, e.error.to_string()),
-                }
-                if batch.len() >= args.batch {
-                    report.merge(pipeline.ingest(std::mem::take(&mut batch)).await?);
+            let r = pipeline
+                .ingest_batches(jsonl_batches(reader, args.batch), |_, n| {
+                    lines += n as u64;
                     pb.set_message(format!("{lines} lines"));
                     pb.tick();
-                }
-            }
-            if !batch.is_empty() {
-                report.merge(pipeline.ingest(batch).await?);
-            }
+                })
+                .await?;
+            report.merge(r);
             pb.finish_and_clear();
         }
     }

@@ -189,30 +189,65 @@ impl Pipeline {
     /// Ingests one batch in one transaction. Invalid items are reported and
     /// skipped; every valid item is stored (or counted as a duplicate).
     pub async fn ingest(&self, items: Vec<Item>) -> Result<IngestReport, store::StoreError> {
-        let mut report = IngestReport::default();
-        let mut valid = Vec::with_capacity(items.len());
-        for it in items {
-            match it.record.validate() {
-                Ok(()) => valid.push(it),
-                Err(e) => report.reject(it.origin, format!("{}: {e}", it.record.kind())),
+        let enrichers = self.enrichers();
+        let prepared = tokio::task::spawn_blocking(move || prepare(&enrichers, items))
+            .await
+            .map_err(|e| store::StoreError::Task(format!("enrichment: {e}")))?;
+        self.write(prepared).await
+    }
+
+    /// Ingests batches in order, each in its own transaction, preparing (reading,
+    /// validating, enriching) the next batch on a blocking thread while the
+    /// current one is written. `batches` runs on that thread too, so it may parse
+    /// a file; `done` hears of each written batch with its number of items.
+    pub async fn ingest_batches<I>(
+        &self,
+        batches: I,
+        mut done: impl FnMut(&IngestReport, usize),
+    ) -> Result<IngestReport, store::StoreError>
+    where
+        I: Iterator<Item = Batch> + Send + 'static,
+    {
+        let enrichers = self.enrichers();
+        // One batch prepared ahead: enough to keep both cores busy without
+        // holding the whole input in memory.
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<(Prepared, usize)>(1);
+        let producer = tokio::task::spawn_blocking(move || {
+            for batch in batches {
+                let n = batch.items.len() + batch.rejected.len();
+                let mut prepared = prepare(&enrichers, batch.items);
+                for e in batch.rejected {
+                    prepared.report.reject(e.line, e.reason);
+                }
+                if tx.blocking_send((prepared, n)).is_err() {
+                    break; // the writer stopped on an error
+                }
             }
+        });
+        let mut report = IngestReport::default();
+        while let Some((prepared, n)) = rx.recv().await {
+            let r = self.write(prepared).await?;
+            done(&r, n);
+            report.merge(r);
         }
+        producer
+            .await
+            .map_err(|e| store::StoreError::Task(format!("reading and enriching: {e}")))?;
+        Ok(report)
+    }
+
+    /// Writes a prepared batch in one transaction: dedupe, identify, thread,
+    /// route and persist with events and rollups.
+    pub async fn write(&self, prepared: Prepared) -> Result<IngestReport, store::StoreError> {
+        let Prepared {
+            mut report,
+            valid,
+            signals,
+        } = prepared;
         if valid.is_empty() {
             return Ok(report);
         }
-        // Parents before replies: process in time order (stable for ties).
-        valid.sort_by_key(|it| it.record.at());
-
         let started = std::time::Instant::now();
-        let enrichers = self.enrichers();
-        let (valid, signals) = tokio::task::spawn_blocking(move || {
-            let signals = enrich_all(&enrichers, &valid);
-            (valid, signals)
-        })
-        .await
-        .map_err(|e| store::StoreError::Conflict(format!("enrichment task failed: {e}")))?;
-
-        let enriched = started.elapsed();
         let keys = collect_keys(&valid);
         let router = &self.router;
         let threading = &self.threading;
@@ -220,24 +255,59 @@ impl Pipeline {
         let report = self
             .store
             .ingest(&keys, move |ctx| {
-                let planned = std::time::Instant::now();
                 let mut planner = Planner::new(ctx, router, threading, attribution);
                 for (it, sig) in valid.into_iter().zip(signals) {
                     planner.add(it, sig, &mut report);
                 }
-                tracing::debug!(
-                    plan_us = planned.elapsed().as_micros() as u64,
-                    "batch planned"
-                );
                 (planner.finish(), report)
             })
             .await?;
         tracing::debug!(
-            enrich_us = enriched.as_micros() as u64,
             total_us = started.elapsed().as_micros() as u64,
             "batch ingested"
         );
         Ok(report)
+    }
+}
+
+/// Input for [`Pipeline::ingest_batches`]: items, and what was already found
+/// wrong while reading them (kept in the batch's report).
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub items: Vec<Item>,
+    pub rejected: Vec<ItemError>,
+}
+
+/// A batch validated, in time order and enriched: everything that needs no
+/// database.
+pub struct Prepared {
+    report: IngestReport,
+    valid: Vec<Item>,
+    signals: Vec<Option<Signals>>,
+}
+
+/// Validates, orders and enriches a batch (CPU only; enrichment on all cores).
+pub fn prepare(enrichers: &Enrichers, items: Vec<Item>) -> Prepared {
+    let started = std::time::Instant::now();
+    let mut report = IngestReport::default();
+    let mut valid = Vec::with_capacity(items.len());
+    for it in items {
+        match it.record.validate() {
+            Ok(()) => valid.push(it),
+            Err(e) => report.reject(it.origin, format!("{}: {e}", it.record.kind())),
+        }
+    }
+    // Parents before replies: process in time order (stable for ties).
+    valid.sort_by_key(|it| it.record.at());
+    let signals = enrich_all(enrichers, &valid);
+    tracing::debug!(
+        enrich_us = started.elapsed().as_micros() as u64,
+        "batch prepared"
+    );
+    Prepared {
+        report,
+        valid,
+        signals,
     }
 }
 

@@ -7,6 +7,7 @@
 //! backend.
 
 use crate::cell_cache::{CellCache, Staged};
+use crate::checkpoint::{self, Checkpointer};
 use crate::event_log::{self, GENESIS};
 use crate::ingest::{IngestContext, IngestKeys, IngestPlan, Key, KnownCustomer, NewCustomer};
 use crate::rows::*;
@@ -1198,6 +1199,7 @@ macro_rules! shared_methods {
                 Self::insert_linked(&mut tx, &linked).await?;
                 let t6 = t0.elapsed();
                 tx.commit().await?;
+                self.after_commit();
                 if let Some(staged) = staged {
                     self.cells.install(staged);
                 }
@@ -1749,6 +1751,7 @@ macro_rules! shared_methods {
             pub async fn close(&self) {
                 self.write.close().await;
                 self.read.close().await;
+                self.after_commit(); // lets the checkpoint task see the closed pool and end
             }
         }
     };
@@ -1787,6 +1790,7 @@ pub struct SqliteStore {
     write: SqlitePool,
     read: SqlitePool,
     cells: CellCache,
+    checkpoints: Checkpointer,
 }
 
 impl SqliteStore {
@@ -1814,7 +1818,7 @@ impl SqliteStore {
             .pragma("temp_store", "memory")
             // Checkpoint the WAL every ~40 MiB rather than every 4 MiB: fewer,
             // larger checkpoints stall a long import less often.
-            .pragma("wal_autocheckpoint", "10000")
+            .pragma("wal_autocheckpoint", checkpoint::BACKSTOP_PAGES)
             .statement_cache_capacity(STATEMENT_CACHE);
         let write = SqlitePoolOptions::new()
             .max_connections(1)
@@ -1824,10 +1828,12 @@ impl SqliteStore {
             .max_connections(4)
             .connect_with(opts.read_only(false))
             .await?;
+        let checkpoints = Checkpointer::start(path.to_path_buf(), read.clone());
         Ok(Self {
             write,
             read,
             cells: CellCache::default(),
+            checkpoints,
         })
     }
 
@@ -1864,6 +1870,10 @@ impl SqliteStore {
         Ok(())
     }
 
+    fn after_commit(&self) {
+        self.checkpoints.nudge();
+    }
+
     /// `BEGIN IMMEDIATE` takes SQLite's write lock up front, so a batch never
     /// fails half-way on a lock upgrade when another process writes too.
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Sqlite>> {
@@ -1875,6 +1885,7 @@ impl SqliteStore {
             let mut tx = self.begin_write().await?;
             Self::insert_messages(&mut tx, big).await?;
             tx.commit().await?;
+            self.after_commit();
         }
         Ok(())
     }
@@ -1934,6 +1945,8 @@ impl PgStore {
         migrations::postgres().run(&self.write).await?;
         Ok(())
     }
+
+    fn after_commit(&self) {}
 
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Postgres>> {
         let mut tx = self.write.begin().await?;

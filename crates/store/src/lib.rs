@@ -7,6 +7,7 @@
 
 mod backend;
 mod cell_cache;
+mod checkpoint;
 pub mod event_log;
 pub mod ingest;
 mod migrations;

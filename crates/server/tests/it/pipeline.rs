@@ -114,6 +114,48 @@ async fn threads_public_and_private_and_reply_chains(backend: &str) {
 }
 on_both!(threading, threads_public_and_private_and_reply_chains);
 
+/// Batches prepared ahead are still written in order: a reply in a later
+/// batch finds its parent, and read errors stay in the report.
+async fn batches_are_written_in_order(backend: &str) {
+    let Some(e) = env(backend, Settings::default()).await else {
+        return;
+    };
+    let lines = vec![
+        inbound("20", "dan", "2026-03-02T09:00:00Z", "My parcel is late"),
+        outbound("21", "20", "2026-03-02T09:10:00Z"),
+        with(
+            &inbound("22", "dan", "2026-03-02T09:20:00Z", "still nothing"),
+            "in_reply_to",
+            "21".into(),
+        ),
+    ];
+    let mut batches: Vec<server::pipeline::Batch> = items(&lines)
+        .into_iter()
+        .map(|it| server::pipeline::Batch {
+            items: vec![it],
+            rejected: Vec::new(),
+        })
+        .collect();
+    batches[1].rejected.push(server::pipeline::ItemError {
+        line: 99,
+        reason: "not JSON".into(),
+    });
+    let mut written = Vec::new();
+    let r = e
+        .pipeline
+        .ingest_batches(batches.into_iter(), |r, n| written.push((r.accepted, n)))
+        .await
+        .unwrap();
+    assert_eq!((r.accepted, r.rejected), (3, 1), "{r:?}");
+    assert_eq!(r.errors[0].line, 99);
+    assert_eq!(written, vec![(1, 1), (1, 2), (1, 1)]);
+    let convs = conversations(&e).await;
+    assert_eq!(convs.len(), 1, "the reply joined its parent's conversation");
+    assert_eq!(convs[0].conversation.inbound_count, 2);
+    e.done().await;
+}
+on_both!(ordered_batches, batches_are_written_in_order);
+
 async fn repeat_contacts_within_the_window(backend: &str) {
     let Some(e) = env(backend, Settings::default()).await else {
         return;
