@@ -61,7 +61,7 @@ struct TrendSpec {
     rate: Option<(Counter, Counter)>,
 }
 
-const TRENDS: [TrendSpec; 7] = [
+const TRENDS: [TrendSpec; 8] = [
     TrendSpec {
         metric: Metric::SentimentMean,
         kind: DetectionKind::SlowBleed,
@@ -116,6 +116,19 @@ const TRENDS: [TrendSpec; 7] = [
         min_rel: 0.0,
         channels: true,
         rate: Some((Counter::Converted, Counter::NegStartResolved)),
+    },
+    // customers turning negative show first in how conversations open (a count per
+    // conversation, not diluted by the later messages that sentiment_mean averages)
+    TrendSpec {
+        metric: Metric::NegativeOpenShare,
+        kind: DetectionKind::SlowBleed,
+        bad_up: true,
+        log: false,
+        min_support: 10,
+        min_abs: 0.05,
+        min_rel: 0.0,
+        channels: true,
+        rate: Some((Counter::NegStart, Counter::SentStart)),
     },
     TrendSpec {
         metric: Metric::RepeatRate,
