@@ -1,6 +1,7 @@
-//! Daily detectors: slow bleeds and repeat/escalation trends (2, 7) by a one-sided CUSUM on
-//! standardised daily residuals, masked resolution (3) and CSAT masking (4) by window
-//! comparisons.
+//! Daily detectors: slow bleeds and repeat/escalation trends (2, 7) by one-sided CUSUMs
+//! (standardised daily residuals for means, a Bernoulli CUSUM on daily counts for rates),
+//! masked resolution (3) by the repeat-rate CUSUM with FRT held, and CSAT masking (4) by a
+//! window comparison.
 
 use super::{DetectConfig, DetectInput, Detection, DetectionKind, Scope, scopes, severity};
 use crate::cell::{Cell, Counter, SketchKind};
