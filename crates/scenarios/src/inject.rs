@@ -468,7 +468,7 @@ pub(crate) fn inject(
                 ),
                 owner(topic.as_str()),
             );
-            truths.push(truth(K::SlowBleed, vec![K::CsatMasking], &["sentiment_mean", "end_sentiment_mean", "sentiment_conversion"], vec![tscope.clone(), all.clone()], bleed_start, end, cause, format!("customers about {} turn negative, up to {:.0} % of non-negative openings over {ramp_days:.0} days", topic.as_str(), max * 100.0)));
+            truths.push(truth(K::SlowBleed, vec![K::CsatMasking], &["sentiment_mean", "negative_open_share", "end_sentiment_mean", "sentiment_conversion"], vec![tscope.clone(), all.clone()], bleed_start, end, cause, format!("customers about {} turn negative, up to {:.0} % of non-negative openings over {ramp_days:.0} days", topic.as_str(), max * 100.0)));
         }
         ScenarioKind::BleedCsat => {
             let ramp_days = 14.0 + 14.0 * rng.f64();

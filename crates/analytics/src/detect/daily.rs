@@ -1,6 +1,7 @@
-//! Daily detectors: slow bleeds and repeat/escalation trends (2, 7) by a one-sided CUSUM on
-//! standardised daily residuals, masked resolution (3) and CSAT masking (4) by window
-//! comparisons.
+//! Daily detectors: slow bleeds and repeat/escalation trends (2, 7) by one-sided CUSUMs
+//! (standardised daily residuals for means, a Bernoulli CUSUM on daily counts for rates),
+//! masked resolution (3) by the repeat-rate CUSUM with FRT held, and CSAT masking (4) by a
+//! window comparison.
 
 use super::{DetectConfig, DetectInput, Detection, DetectionKind, Scope, scopes, severity};
 use crate::cell::{Cell, Counter, SketchKind};
@@ -56,9 +57,12 @@ struct TrendSpec {
     min_abs: f64,
     min_rel: f64,
     channels: bool,
+    /// A rate judged on its daily counts (events, trials) by a Bernoulli CUSUM instead of
+    /// standardised daily values. With `bad_up` false the events counted are the failures.
+    rate: Option<(Counter, Counter)>,
 }
 
-const TRENDS: [TrendSpec; 7] = [
+const TRENDS: [TrendSpec; 8] = [
     TrendSpec {
         metric: Metric::SentimentMean,
         kind: DetectionKind::SlowBleed,
@@ -68,6 +72,7 @@ const TRENDS: [TrendSpec; 7] = [
         min_abs: 0.04,
         min_rel: 0.0,
         channels: true,
+        rate: None,
     },
     TrendSpec {
         metric: Metric::CsatMean,
@@ -78,6 +83,7 @@ const TRENDS: [TrendSpec; 7] = [
         min_abs: 0.15,
         min_rel: 0.0,
         channels: true,
+        rate: None,
     },
     TrendSpec {
         metric: Metric::FrtMedian,
@@ -88,6 +94,7 @@ const TRENDS: [TrendSpec; 7] = [
         min_abs: 0.2,
         min_rel: 0.0,
         channels: true,
+        rate: None,
     },
     TrendSpec {
         metric: Metric::EndSentimentMean,
@@ -98,6 +105,7 @@ const TRENDS: [TrendSpec; 7] = [
         min_abs: 0.05,
         min_rel: 0.0,
         channels: true,
+        rate: None,
     },
     TrendSpec {
         metric: Metric::SentimentConversion,
@@ -108,6 +116,20 @@ const TRENDS: [TrendSpec; 7] = [
         min_abs: 0.08,
         min_rel: 0.0,
         channels: true,
+        rate: Some((Counter::Converted, Counter::NegStartResolved)),
+    },
+    // customers turning negative show first in how conversations open (a count per
+    // conversation, not diluted by the later messages that sentiment_mean averages)
+    TrendSpec {
+        metric: Metric::NegativeOpenShare,
+        kind: DetectionKind::SlowBleed,
+        bad_up: true,
+        log: false,
+        min_support: 10,
+        min_abs: 0.05,
+        min_rel: 0.0,
+        channels: true,
+        rate: Some((Counter::NegStart, Counter::SentStart)),
     },
     TrendSpec {
         metric: Metric::RepeatRate,
@@ -118,6 +140,7 @@ const TRENDS: [TrendSpec; 7] = [
         min_abs: 0.015,
         min_rel: 0.3,
         channels: false,
+        rate: Some((Counter::Repeats, Counter::Conversations)),
     },
     TrendSpec {
         metric: Metric::EscalationRate,
@@ -128,6 +151,7 @@ const TRENDS: [TrendSpec; 7] = [
         min_abs: 0.01,
         min_rel: 0.3,
         channels: false,
+        rate: Some((Counter::Escalated, Counter::Conversations)),
     },
 ];
 
@@ -245,16 +269,284 @@ fn reference(y: &[f64], origin: i64, t: usize, cfg: &DetectConfig) -> Option<Ref
     })
 }
 
+/// One evaluated day of a trend CUSUM.
+pub(super) struct Step {
+    pub(super) t: usize,
+    /// The statistic after day t and its threshold.
+    pub(super) s: f64,
+    pub(super) h: f64,
+    /// First day of the current excursion of S above zero.
+    pub(super) onset: usize,
+    /// Baseline and the mean since the onset (at most the last 7 days), in the metric's units
+    /// (log for log specs).
+    base: f64,
+    recent: f64,
+    /// Daily SD of the baseline, for the example text.
+    sd: f64,
+    /// Per-day probability of a statistic this high without a change.
+    p: f64,
+}
+
+/// The Gaussian CUSUM of standardised daily residuals (see [`trends`]).
+fn gauss_steps(
+    y: &[f64],
+    origin: i64,
+    last_eval: usize,
+    (bad_up, k, h): (bool, f64, f64),
+    cfg: &DetectConfig,
+) -> Vec<Step> {
+    let sign = if bad_up { 1.0 } else { -1.0 };
+    let mut out = Vec::new();
+    let mut s_stat = 0.0f64;
+    let mut onset = 0usize;
+    for t in 0..=last_eval {
+        let v = y.get(t).copied().unwrap_or(f64::NAN);
+        let Some(r) = (v.is_finite())
+            .then(|| reference(y, origin, t, cfg))
+            .flatten()
+        else {
+            continue;
+        };
+        let adj = |d: usize, x: f64| r.offsets.map_or(x, |o| x - o[weekday(origin, d)]);
+        let z = (sign * (adj(t, v) - r.mean) / (r.sd * r.infl.sqrt())).clamp(-3.0, 3.0);
+        if s_stat <= 0.0 {
+            onset = t;
+        }
+        s_stat = (s_stat + z - k).max(0.0);
+        let from = onset.max((t + 1).saturating_sub(7));
+        let recent: Vec<f64> = (from..=t)
+            .map(|d| adj(d, y.get(d).copied().unwrap_or(f64::NAN)))
+            .collect();
+        out.push(Step {
+            t,
+            s: s_stat,
+            h,
+            onset,
+            base: r.mean,
+            recent: stats::mean(&recent).unwrap_or(f64::NAN),
+            sd: r.sd,
+            p: stats::cusum_arl0(s_stat, k).map_or(1.0, |a| (1.0 / a).min(1.0)),
+        });
+    }
+    out
+}
+
+/// Baseline of a rate for day t: pooled share of the `trend_baseline_days` ending
+/// `trend_guard_days` before it, and the variance factor of a day's count beyond binomial
+/// (over-dispersion × lag-1 autocorrelation inflation).
+#[derive(Clone)]
+struct RateRef {
+    p0: f64,
+    disp: f64,
+    n_base: f64,
+    n_mean: f64,
+}
+
+fn rate_reference(ev: &[f64], n: &[f64], t: usize, cfg: &DetectConfig) -> Option<RateRef> {
+    let hi = t.checked_sub(cfg.trend_guard_days.max(1))?;
+    let lo = (hi + 1).saturating_sub(cfg.trend_baseline_days.max(14));
+    let (ev, n) = (ev.get(lo..=hi)?, n.get(lo..=hi)?);
+    let present = n.iter().filter(|x| **x > 0.0).count();
+    let min_days = usize::try_from(cfg.min_history_days.max(21)).unwrap_or(21);
+    let (kb, nb): (f64, f64) = (ev.iter().sum(), n.iter().sum());
+    // a rate needs about a hundred trials before its level means anything
+    if present < min_days || nb < 100.0 {
+        return None;
+    }
+    let p0 = ((kb + 0.5) / (nb + 1.0)).clamp(1e-4, 1.0 - 1e-4);
+    // Pearson residuals of the baseline days (None where a day has no trials)
+    let r: Vec<Option<f64>> = ev
+        .iter()
+        .zip(n)
+        .map(|(k, n)| (*n > 0.0).then(|| (k - n * p0) / (n * p0 * (1.0 - p0)).sqrt()))
+        .collect();
+    let r2: Vec<f64> = r.iter().flatten().map(|x| (x * x).min(25.0)).collect();
+    let phi = if r2.len() >= 14 {
+        stats::mean(&r2).unwrap_or(1.0).max(1.0)
+    } else {
+        1.0
+    };
+    let (num, den) = r
+        .windows(2)
+        .fold((0.0, 0.0), |(a, b), w| match (w[0], w[1]) {
+            (Some(x), Some(y)) => (a + x * y, b + x * x),
+            _ => (a, b),
+        });
+    let rho = if den > 0.0 {
+        (num / den).clamp(-0.9, 0.9)
+    } else {
+        0.0
+    };
+    let infl = if rho > 0.0 {
+        ((1.0 + rho) / (1.0 - rho)).min(4.0)
+    } else {
+        1.0
+    };
+    Some(RateRef {
+        p0,
+        disp: phi * infl,
+        n_base: nb,
+        n_mean: nb / present as f64,
+    })
+}
+
+/// Days of residuals a CUSUM excursion typically sums: they share the baseline's error, so a
+/// day's variance grows by this many days' share of the baseline's trials.
+const ACCUMULATION_DAYS: f64 = 7.0;
+
+/// Daily (events, trials) of a rate: failures when a decrease is bad. Negative or impossible
+/// counts (a broken caller) are clamped.
+pub(super) fn rate_counts(
+    cells: &[Option<&Cell>],
+    num: Counter,
+    den: Counter,
+    bad_up: bool,
+) -> (Vec<f64>, Vec<f64>) {
+    cells
+        .iter()
+        .map(|c| {
+            let Some(c) = c else { return (0.0, 0.0) };
+            let n = c.f(den).max(0.0);
+            let k = c.f(num).clamp(0.0, n);
+            (if bad_up { k } else { n - k }, n)
+        })
+        .unzip()
+}
+
+/// The test of one excursion: the reference, the alternative p1, the day's dispersion, the
+/// reference change in daily SDs and the threshold.
+#[derive(Clone)]
+struct RateTest {
+    p0: f64,
+    p1: f64,
+    disp: f64,
+    /// Over-dispersion alone, and a day's share of the baseline's trials.
+    base_disp: f64,
+    share: f64,
+    sd_day: f64,
+    delta: f64,
+    h: f64,
+}
+
+fn rate_test(r: &RateRef, (min_abs, min_rel): (f64, f64), k: f64, arl0: f64) -> Option<RateTest> {
+    let p0 = r.p0;
+    let sd_day = (r.disp * p0 * (1.0 - p0) / r.n_mean.max(1.0)).sqrt();
+    let p1 = p0 + (2.0 * k * sd_day).max(min_abs).max(min_rel * p0);
+    if p1 >= 1.0 {
+        return None;
+    }
+    let disp = r.disp * (1.0 + ACCUMULATION_DAYS * r.n_mean / r.n_base);
+    // a day of mean volume has LLR ≈ δ·z − δ²/2 (δ: p1 − p0 in daily SDs), so the LLR CUSUM
+    // is δ × a Gaussian CUSUM with k = δ/2: the same in-control run length as the means
+    let delta = (p1 - p0) / (disp * p0 * (1.0 - p0) / r.n_mean.max(1.0)).sqrt();
+    let h = delta * stats::cusum_threshold(arl0, delta / 2.0)?;
+    (delta.is_finite() && h.is_finite()).then_some(RateTest {
+        p0,
+        p1,
+        disp,
+        base_disp: r.disp,
+        share: r.n_mean / r.n_base,
+        sd_day,
+        delta,
+        h,
+    })
+}
+
+/// A Bernoulli CUSUM (log-likelihood ratio of p1 against p0 per trial, summed over a day's
+/// counts and scaled down by the day's dispersion) of a rate against its lagged baseline p0.
+/// p1 = p0 + the same reference change as the Gaussian CUSUM (2k daily SDs at the baseline's
+/// mean daily trials), and at least the minimum effect. A day's count is winsorised at ±3 SD
+/// of its expectation first (one extreme day cannot make a trend). The reference is frozen
+/// at the onset of an excursion: days under suspicion must not feed the baseline they are
+/// judged against (a lagged baseline otherwise absorbs a step within its guard gap). The
+/// threshold gives an in-control run length of `arl0` days. `min` (absolute, relative) is in
+/// event-rate units.
+pub(super) fn rate_steps(
+    ev: &[f64],
+    n: &[f64],
+    last_eval: usize,
+    bad_up: bool,
+    min: (f64, f64),
+    arl0: f64,
+    cfg: &DetectConfig,
+) -> Vec<Step> {
+    let k = cfg.trend_cusum_k.clamp(0.05, 3.0);
+    let mut out = Vec::new();
+    let mut s_stat = 0.0f64;
+    let mut onset = 0usize;
+    let mut frozen: Option<RateTest> = None;
+    let mut since = 0usize;
+    // reported in the metric's units: a share of failures is 1 − the metric
+    let unit = |x: f64| if bad_up { x } else { 1.0 - x };
+    for t in 0..=last_eval {
+        // a reference is frozen for at most a baseline's length, then drawn afresh (S is
+        // kept): one that was drawn low would otherwise push S up for ever
+        if t >= since + cfg.trend_baseline_days.max(14) {
+            frozen = None;
+        }
+        let r = match frozen.take() {
+            Some(r) if s_stat > 0.0 => r,
+            _ => match rate_reference(ev, n, t, cfg).and_then(|r| rate_test(&r, min, k, arl0)) {
+                Some(r) => {
+                    since = t;
+                    r
+                }
+                None => continue,
+            },
+        };
+        let (p0, p1, nt) = (r.p0, r.p1, n.get(t).copied().unwrap_or(0.0));
+        if s_stat <= 0.0 {
+            onset = t;
+        }
+        // the m days judged against one frozen reference share its error: Var Σ (k − n·p̂₀)
+        // = m·n·p₀q₀·φ·(1 + m·n/N), so a long excursion weighs its days less
+        let m = (t + 1 - onset.max(since)) as f64;
+        let disp = r.disp.max(r.base_disp * (1.0 + m * r.share));
+        let kt = ev.get(t).copied().unwrap_or(0.0);
+        let lim = 3.0 * (disp * nt * p0 * (1.0 - p0)).sqrt();
+        let kt = kt.clamp(nt * p0 - lim, nt * p0 + lim).clamp(0.0, nt);
+        let llr = (kt * (p1 / p0).ln() + (nt - kt) * ((1.0 - p1) / (1.0 - p0)).ln()) / disp;
+        s_stat = (s_stat + llr).max(0.0);
+        let from = onset.max((t + 1).saturating_sub(7));
+        let (ks, ns) = (from..=t).fold((0.0, 0.0), |(a, b), d| {
+            (
+                a + ev.get(d).copied().unwrap_or(0.0),
+                b + n.get(d).copied().unwrap_or(0.0),
+            )
+        });
+        out.push(Step {
+            t,
+            s: s_stat,
+            h: r.h,
+            onset,
+            base: unit(p0),
+            recent: if ns > 0.0 { unit(ks / ns) } else { f64::NAN },
+            sd: r.sd_day,
+            p: stats::cusum_arl0(s_stat / r.delta, r.delta / 2.0)
+                .map_or(1.0, |a| (1.0 / a).min(1.0)),
+        });
+        frozen = (s_stat > 0.0).then_some(r);
+    }
+    out
+}
+
 /// Slow bleeds and repeat/escalation trends (2, 7): a one-sided CUSUM (Page's test) per series
-/// on standardised daily residuals against a lagged baseline. Day t's residual is its
-/// weekday-adjusted value less the mean of the `trend_baseline_days` ending `trend_guard_days`
-/// before it, over the baseline's SD (inflated for lag-1 autocorrelation), signed so that
-/// "worse" is positive and clipped at ±3 (one extreme day cannot make a trend). S = max(0, S +
-/// z − k) with the reference change k = `trend_cusum_k` SDs; the threshold h gives an
-/// in-control average run length of 28 days × series / `fa_budget` (Siegmund), so the whole
-/// family expects `fa_budget` false alarms per four weeks. The onset is the day after S last
-/// left zero. A detection must also show the minimum effect: the mean since the onset (at
-/// most the last 7 days) against the baseline.
+/// against a lagged baseline (the `trend_baseline_days` ending `trend_guard_days` before the
+/// judged day).
+///
+/// - Means (sentiment, CSAT, log FRT, end sentiment): day t's residual is its weekday-adjusted
+///   value less the baseline mean, over the baseline's SD (inflated for lag-1
+///   autocorrelation), signed so that "worse" is positive and clipped at ±3 (one extreme day
+///   cannot make a trend); S = max(0, S + z − k) with the reference change k =
+///   `trend_cusum_k` SDs; h from Siegmund's in-control run length.
+/// - Rates (repeats, escalations, conversion): a Bernoulli CUSUM on the day's counts
+///   ([`rate_steps`]), so that thin days count by their trials instead of being skipped or
+///   weighted like full ones, with a reference frozen during an excursion.
+///
+/// The in-control run length is 28 days × series / `fa_budget`, so the whole family expects
+/// `fa_budget` false alarms per four weeks. The onset is the day after S last left zero. A
+/// detection must also show the minimum effect: the mean since the onset (at most the last 7
+/// days) against the baseline.
 pub(super) fn trends(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detection> {
     let mut out = Vec::new();
     let Some((origin, ndays)) = frame(input) else {
@@ -272,7 +564,7 @@ pub(super) fn trends(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
         .collect();
     let k = cfg.trend_cusum_k.clamp(0.05, 3.0);
     let arl0 = 28.0 * plan.len().max(1) as f64 / cfg.fa_budget.max(1e-6);
-    let Some(h) = stats::cusum_threshold(arl0, k) else {
+    let Some(h_gauss) = stats::cusum_threshold(arl0, k) else {
         return out;
     };
     for (spec, (dim, value)) in plan {
@@ -281,28 +573,32 @@ pub(super) fn trends(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
             continue;
         }
         let cells = days(input, *dim, value, origin, ndays);
-        let y: Vec<f64> = cells.iter().map(|c| daily_value(*c, spec)).collect();
         let last_eval = ndays - 1 - lag;
         let report_from = first_eval(input, origin, lag, 1);
         let sign = if spec.bad_up { 1.0 } else { -1.0 };
-        let mut s_stat = 0.0f64;
-        let mut onset = 0usize;
-        let mut open: Option<Detection> = None;
-        for t in 0..=last_eval {
-            let v = y.get(t).copied().unwrap_or(f64::NAN);
-            let Some(r) = (v.is_finite())
-                .then(|| reference(&y, origin, t, cfg))
-                .flatten()
-            else {
-                continue;
-            };
-            let adj = |d: usize, x: f64| r.offsets.map_or(x, |o| x - o[weekday(origin, d)]);
-            let z = (sign * (adj(t, v) - r.mean) / (r.sd * r.infl.sqrt())).clamp(-3.0, 3.0);
-            if s_stat <= 0.0 {
-                onset = t;
+        let steps = match spec.rate {
+            Some((num, den)) => {
+                let (ev, n) = rate_counts(&cells, num, den, spec.bad_up);
+                // minimum effects are in the metric's units; for failures they carry over
+                rate_steps(
+                    &ev,
+                    &n,
+                    last_eval,
+                    spec.bad_up,
+                    (spec.min_abs, spec.min_rel),
+                    arl0,
+                    cfg,
+                )
             }
-            s_stat = (s_stat + z - k).max(0.0);
-            if s_stat <= 0.0 {
+            None => {
+                let y: Vec<f64> = cells.iter().map(|c| daily_value(*c, spec)).collect();
+                gauss_steps(&y, origin, last_eval, (spec.bad_up, k, h_gauss), cfg)
+            }
+        };
+        let mut open: Option<Detection> = None;
+        for st in steps {
+            let t = st.t;
+            if st.s <= 0.0 {
                 if t >= report_from {
                     out.extend(open.take());
                 } else {
@@ -310,33 +606,26 @@ pub(super) fn trends(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
                 }
                 continue;
             }
-            // size of the change: the days since the onset (at most the last 7) vs the baseline
-            let from = onset.max((t + 1).saturating_sub(7));
-            let recent: Vec<f64> = (from..=t)
-                .map(|d| adj(d, y.get(d).copied().unwrap_or(f64::NAN)))
-                .collect();
-            let Some(recent) = stats::mean(&recent) else {
+            if !st.recent.is_finite() {
                 continue;
-            };
-            let delta_bad = sign * (recent - r.mean);
-            let rel_ok = spec.min_rel <= 0.0 || delta_bad >= spec.min_rel * r.mean.abs();
-            let fired = s_stat > h && delta_bad >= spec.min_abs && rel_ok;
-            if !fired {
+            }
+            let delta_bad = sign * (st.recent - st.base);
+            let rel_ok = spec.min_rel <= 0.0 || delta_bad >= spec.min_rel * st.base.abs();
+            let h = st.h;
+            if !(st.s > h && delta_bad >= spec.min_abs && rel_ok) {
                 continue;
             }
             let day_end = origin + (t as i64 + 1) * DAY_MS;
             let (b, o) = if spec.log {
-                (r.mean.exp(), recent.exp())
+                (st.base.exp(), st.recent.exp())
             } else {
-                (r.mean, recent)
+                (st.base, st.recent)
             };
-            // per-day probability of a statistic this high without a change: 1 / ARL(S)
-            let p = stats::cusum_arl0(s_stat, k).map_or(1.0, |a| (1.0 / a).min(1.0));
             if let Some(d) = open.as_mut() {
                 d.end_ms = day_end;
-                if p < d.p_value {
-                    d.p_value = p;
-                    d.statistic_value = s_stat;
+                if st.p < d.p_value {
+                    d.p_value = st.p;
+                    d.statistic_value = st.s;
                     d.observed = o;
                 }
                 continue;
@@ -346,19 +635,37 @@ pub(super) fn trends(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
             } else {
                 o - b
             };
+            let how = if spec.rate.is_some() {
+                format!(
+                    "Bernoulli CUSUM {:.1} > {h:.1}, daily SD {:.3}",
+                    st.s, st.sd
+                )
+            } else {
+                format!(
+                    "CUSUM {:.1} > {h:.1}, k {k} SD, baseline SD {:.3}{}",
+                    st.s,
+                    st.sd,
+                    if spec.log { " in log" } else { "" }
+                )
+            };
             open = Some(Detection {
                 kind: spec.kind,
                 scope: Scope::new(spec.metric.as_str(), *dim, value.clone()),
-                start_ms: origin + onset as i64 * DAY_MS,
+                start_ms: origin + st.onset as i64 * DAY_MS,
                 end_ms: day_end,
                 detected_at_ms: day_end + lag as i64 * DAY_MS,
                 baseline: b,
                 observed: o,
-                statistic: "cusum".into(),
-                statistic_value: s_stat,
-                p_value: p,
+                statistic: if spec.rate.is_some() {
+                    "bernoulli_cusum"
+                } else {
+                    "cusum"
+                }
+                .into(),
+                statistic_value: st.s,
+                p_value: st.p,
                 severity: severity(
-                    p,
+                    st.p,
                     if spec.metric == Metric::SentimentMean
                         || spec.metric == Metric::EndSentimentMean
                     {
@@ -368,15 +675,11 @@ pub(super) fn trends(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
                     },
                 ),
                 examples: vec![format!(
-                    "{} {:.3} → {:.3} since {} days (CUSUM {:.1} > {:.1}, k {k} SD, baseline SD {:.3}{})",
+                    "{} {:.3} → {:.3} since {} days ({how})",
                     spec.metric.as_str(),
                     b,
                     o,
-                    t + 1 - onset,
-                    s_stat,
-                    h,
-                    r.sd,
-                    if spec.log { " in log" } else { "" },
+                    t + 1 - st.onset,
                 )],
                 probable_causes: vec![],
             });
@@ -422,12 +725,16 @@ fn phi_daily(
     (stats::median(&z2).unwrap_or(0.455) / 0.455).max(1.0)
 }
 
+/// Masked resolution (3): the repeat-rate Bernoulli CUSUM of the trend family ([`rate_steps`])
+/// per topic and total with this detector's own budget (in-control run length 28 days ×
+/// series / `fa_budget`), reported while the FRT median since the onset (at most the last 14 days,
+/// shifted by FRT's maturity) is not above 1.05× the baseline's: fast answers that do not
+/// solve. A sequential test instead of re-testing overlapping 14-vs-28-day windows.
 pub(super) fn masked_resolution(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detection> {
     let mut out = Vec::new();
     let Some((origin, ndays)) = frame(input) else {
         return out;
     };
-    let (r, b) = (cfg.recent_days.max(7), cfg.baseline_days.max(7));
     let frt_lag = usize::try_from(cfg.maturity_days(Metric::FrtMedian)).unwrap_or(2);
     let mut sc = vec![(Dim::All, ALL_VALUE.to_string())];
     sc.extend(
@@ -435,104 +742,98 @@ pub(super) fn masked_resolution(input: &DetectInput<'_>, cfg: &DetectConfig) -> 
             .into_iter()
             .filter(|(d, _)| *d == Dim::Topic),
     );
-    let alpha = cfg.alpha(sc.len() as f64 * cfg.daily_looks);
+    let arl0 = 28.0 * sc.len() as f64 / cfg.fa_budget.max(1e-6);
+    let (min_abs, min_rel) = (0.015, 0.3);
+    let guard = cfg.trend_guard_days.max(1);
+    let base_days = cfg.trend_baseline_days.max(14);
+    let report_from = first_eval(input, origin, 0, 1);
     for (dim, value) in sc {
         let cells = days(input, dim, &value, origin, ndays);
-        let mut streak = 0;
+        let (ev, n) = rate_counts(&cells, Counter::Repeats, Counter::Conversations, true);
+        let steps = rate_steps(&ev, &n, ndays - 1, true, (min_abs, min_rel), arl0, cfg);
         let mut open: Option<Detection> = None;
-        let start =
-            first_eval(input, origin, 0, cfg.trend_persistence + 1).max(r + b + frt_lag - 1);
-        for e in start..ndays {
-            let (rlo, blo, bhi) = (e + 1 - r, e + 1 - r - b, e - r);
-            let (kr, nr) = (
-                sum(&cells, rlo, e, Counter::Repeats),
-                sum(&cells, rlo, e, Counter::Conversations),
-            );
-            let (kb, nb) = (
-                sum(&cells, blo, bhi, Counter::Repeats),
-                sum(&cells, blo, bhi, Counter::Conversations),
-            );
-            let mut fired = None;
-            if nr >= 50.0 && nb >= 100.0 {
-                let pi = ((kb + 0.5) / (nb + 1.0)).clamp(1e-4, 0.9999);
-                let phi = phi_daily(
-                    &cells,
-                    blo,
-                    bhi,
-                    Counter::Repeats,
-                    Counter::Conversations,
-                    pi,
-                );
-                let share = kr / nr;
-                let p = stats::binom_sf(kr / phi, nr / phi, pi);
-                let frt_r = merged_sketch(&cells, rlo - frt_lag, e - frt_lag, SketchKind::Frt);
-                let frt_b = merged_sketch(&cells, blo - frt_lag, bhi - frt_lag, SketchKind::Frt);
-                let (mr, mb) = (frt_r.quantile(0.5), frt_b.quantile(0.5));
-                let frt_steady = frt_r.count() >= 20
-                    && frt_b.count() >= 20
-                    && matches!((mr, mb), (Some(a), Some(c)) if a <= 1.05 * c);
-                if p < alpha
-                    && kr - nr * pi >= 8.0
-                    && share >= 1.3 * pi
-                    && share - pi >= 0.015
-                    && frt_steady
-                {
-                    fired = Some((p, pi, share, mr.unwrap_or(0.0), mb.unwrap_or(0.0)));
-                }
-            }
-            match fired {
-                Some((p, pi, share, mr, mb)) => {
-                    streak += 1;
-                    if streak < cfg.trend_persistence.max(1) {
-                        continue;
-                    }
-                    let day_end = origin + (e as i64 + 1) * DAY_MS;
-                    if let Some(d) = open.as_mut() {
-                        d.end_ms = day_end;
-                        continue;
-                    }
-                    // onset: hinge on the daily repeat rate over baseline + recent
-                    let rates: Vec<f64> = cells[blo..=e]
-                        .iter()
-                        .map(|c| {
-                            c.map_or(f64::NAN, |c| {
-                                metrics::value(c, Metric::RepeatRate)
-                                    .value
-                                    .unwrap_or(f64::NAN)
-                            })
-                        })
-                        .collect();
-                    let onset = stats::hinge_onset(&rates).unwrap_or(b);
-                    open = Some(Detection {
-                        kind: DetectionKind::MaskedResolution,
-                        scope: Scope::new(Metric::RepeatRate.as_str(), dim, value.clone()),
-                        start_ms: origin + (blo + onset) as i64 * DAY_MS,
-                        end_ms: day_end,
-                        detected_at_ms: day_end,
-                        baseline: pi,
-                        observed: share,
-                        statistic: "quasi_binomial_tail".into(),
-                        statistic_value: share / pi,
-                        p_value: p,
-                        severity: severity(p, (share - pi) / pi),
-                        examples: vec![
-                            format!(
-                                "repeat contacts {:.1} % → {:.1} % of conversations (last {r} days vs {b} before)",
-                                pi * 100.0,
-                                share * 100.0
-                            ),
-                            format!(
-                                "FRT median {mb:.0} s → {mr:.0} s: answers are as fast or faster, but customers come back"
-                            ),
-                        ],
-                        probable_causes: vec![],
-                    });
-                }
-                None => {
-                    streak = 0;
+        for st in steps {
+            let t = st.t;
+            if st.s <= 0.0 {
+                if t >= report_from {
                     out.extend(open.take());
+                } else {
+                    open = None;
                 }
+                continue;
             }
+            let (pi, share) = (st.base, st.recent);
+            let (ks, ns) = (st.onset..=t).fold((0.0, 0.0), |(a, b), d| {
+                (
+                    a + ev.get(d).copied().unwrap_or(0.0),
+                    b + n.get(d).copied().unwrap_or(0.0),
+                )
+            });
+            let big = share.is_finite()
+                && share - pi >= min_abs
+                && share >= (1.0 + min_rel) * pi
+                && ks - ns * pi >= 8.0;
+            // FRT of the days since the onset vs the baseline's, both already mature
+            let (Some(rhi), Some(bhi)) = (t.checked_sub(frt_lag), t.checked_sub(guard + frt_lag))
+            else {
+                continue;
+            };
+            let rlo = st
+                .onset
+                .max((t + 1).saturating_sub(14))
+                .saturating_sub(frt_lag)
+                .min(rhi);
+            let blo = (bhi + 1).saturating_sub(base_days);
+            let h = st.h;
+            if !(st.s > h && big) {
+                continue;
+            }
+            let frt_r = merged_sketch(&cells, rlo, rhi, SketchKind::Frt);
+            let frt_b = merged_sketch(&cells, blo, bhi, SketchKind::Frt);
+            let (mr, mb) = (frt_r.quantile(0.5), frt_b.quantile(0.5));
+            let frt_steady = frt_r.count() >= 20
+                && frt_b.count() >= 20
+                && matches!((mr, mb), (Some(a), Some(c)) if a <= 1.05 * c);
+            if !frt_steady {
+                continue;
+            }
+            let (mr, mb) = (mr.unwrap_or(0.0), mb.unwrap_or(0.0));
+            let day_end = origin + (t as i64 + 1) * DAY_MS;
+            if let Some(d) = open.as_mut() {
+                d.end_ms = day_end;
+                if st.p < d.p_value {
+                    d.p_value = st.p;
+                    d.statistic_value = st.s;
+                    d.observed = share;
+                }
+                continue;
+            }
+            open = Some(Detection {
+                kind: DetectionKind::MaskedResolution,
+                scope: Scope::new(Metric::RepeatRate.as_str(), dim, value.clone()),
+                start_ms: origin + st.onset as i64 * DAY_MS,
+                end_ms: day_end,
+                detected_at_ms: day_end,
+                baseline: pi,
+                observed: share,
+                statistic: "bernoulli_cusum".into(),
+                statistic_value: st.s,
+                p_value: st.p,
+                severity: severity(st.p, (share - pi) / pi.max(1e-4)),
+                examples: vec![
+                    format!(
+                        "repeat contacts {:.1} % → {:.1} % of conversations since {} days (Bernoulli CUSUM {:.1} > {h:.1})",
+                        pi * 100.0,
+                        share * 100.0,
+                        t + 1 - st.onset,
+                        st.s
+                    ),
+                    format!(
+                        "FRT median {mb:.0} s → {mr:.0} s: answers are as fast or faster, but customers come back"
+                    ),
+                ],
+                probable_causes: vec![],
+            });
         }
         out.extend(open);
     }

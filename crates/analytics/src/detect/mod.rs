@@ -183,7 +183,7 @@ pub struct DetectConfig {
     /// Expected false alarms per 4 weeks of clean data, per detector.
     pub fa_budget: f64,
     /// Effective independent evaluations per series per four weeks of the daily window
-    /// comparisons (masked resolution, CSAT masking, phrases: their windows overlap from one
+    /// comparisons (CSAT masking, phrases: their windows overlap from one
     /// day to the next; two per week). The trend CUSUM needs none: its threshold comes from
     /// its run length.
     pub daily_looks: f64,
@@ -208,7 +208,7 @@ pub struct DetectConfig {
     pub gap_windows: Vec<usize>,
     pub gap_min_expected: f64,
     pub gap_max_ratio: f64,
-    /// Consecutive daily evaluations a window-comparison finding (masked resolution, CSAT
+    /// Consecutive daily evaluations a window-comparison finding (CSAT
     /// masking) must hold before it is reported.
     pub trend_persistence: usize,
     /// Trend CUSUM: reference change (in baseline SDs) the test is tuned to, the baseline's
@@ -216,7 +216,7 @@ pub struct DetectConfig {
     pub trend_cusum_k: f64,
     pub trend_baseline_days: usize,
     pub trend_guard_days: usize,
-    /// Window comparisons (masking detectors): recent and baseline days.
+    /// Window comparison (CSAT masking): recent and baseline days.
     pub recent_days: usize,
     pub baseline_days: usize,
     /// Recurring phrases: recent window days, minimum texts, minimum distinct days, minimum

@@ -372,50 +372,103 @@ fn nan_scores_do_not_poison_cells() {
     assert_eq!(v.value, Some(-0.5));
 }
 
-mod arbitrary_cells {
-    use super::*;
-    use crate::cell::{Cell, Counter};
-    use crate::rollup::{CellKey, Dim, Grain};
-    use proptest::prelude::*;
+/// Daily binomial counts: `n` trials a day, rate `p(day)`.
+fn binomial_days(seed: u64, days: usize, n: u32, p: impl Fn(usize) -> f64) -> (Vec<f64>, Vec<f64>) {
+    let mut rng = Rng(seed);
+    (0..days)
+        .map(|d| {
+            let k = (0..n).filter(|_| rng.next() < p(d)).count();
+            (k as f64, f64::from(n))
+        })
+        .unzip()
+}
 
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(24))]
-        /// Whatever the cells hold (negative counters from a broken caller, gaps, bursts),
-        /// detection returns without panicking.
-        #[test]
-        fn detectors_never_panic(
-            cells in proptest::collection::vec(
-                (0i64..40 * 24, 0usize..4, proptest::collection::vec((0usize..Counter::ALL.len(), -5i64..200), 0..6)),
-                0..400),
-            as_of_days in 0i64..45,
-        ) {
-            let dims = [(Dim::All, "all"), (Dim::Channel, "x"), (Dim::Topic, "billing"), (Dim::Channel, "email")];
-            let mut idx = CellIndex::new();
-            for (h, d, counters) in &cells {
-                let mut c = Cell::default();
-                for (k, v) in counters {
-                    c.add(Counter::ALL[*k], *v);
-                }
-                let (dim, value) = dims[*d];
-                for grain in [Grain::Hour, Grain::Day] {
-                    let key = CellKey {
-                        grain,
-                        bucket_ms: grain.bucket(ms(T0) + h * HOUR_MS),
-                        dim,
-                        value: value.to_string(),
-                    };
-                    idx.merge_cell(key, &c);
-                }
-            }
-            let p = PhraseCounts::new();
-            let input = DetectInput {
-                cells: &idx,
-                phrases: &p,
-                changes: &[],
-                from_ms: ms(T0),
-                as_of_ms: ms(T0 + Duration::days(as_of_days)),
-            };
-            let _ = detect_all(&input, &DetectConfig::default());
+fn rate_alarm(ev: &[f64], n: &[f64]) -> Option<(usize, usize)> {
+    let cfg = DetectConfig::default();
+    let last = ev.len().checked_sub(1)?;
+    super::daily::rate_steps(ev, n, last, true, (0.015, 0.3), 28.0 * 100.0 / 0.1, &cfg)
+        .into_iter()
+        .find(|s| s.s > s.h)
+        .map(|s| (s.t, s.onset))
+}
+
+#[test]
+fn rate_cusum_gives_nothing_on_empty_constant_or_tiny_series() {
+    let cfg = DetectConfig::default();
+    assert!(
+        super::daily::rate_steps(&[], &[], 0, true, (0.015, 0.3), 28.0 * 100.0 / 0.1, &cfg)
+            .is_empty()
+    );
+    // too short for a baseline
+    let (ev, n) = (vec![3.0; 10], vec![30.0; 10]);
+    assert!(
+        super::daily::rate_steps(&ev, &n, 9, true, (0.015, 0.3), 28.0 * 100.0 / 0.1, &cfg)
+            .is_empty()
+    );
+    // no trials at all
+    let (ev, n) = (vec![0.0; 90], vec![0.0; 90]);
+    assert!(
+        super::daily::rate_steps(&ev, &n, 89, true, (0.015, 0.3), 28.0 * 100.0 / 0.1, &cfg)
+            .is_empty()
+    );
+    // constant rates: none, some, all events (no room above) never leave zero
+    for k in [0.0, 3.0, 30.0] {
+        let (ev, n) = (vec![k; 90], vec![30.0; 90]);
+        let steps =
+            super::daily::rate_steps(&ev, &n, 89, true, (0.015, 0.3), 28.0 * 100.0 / 0.1, &cfg);
+        assert!(steps.iter().all(|s| s.s == 0.0), "k {k}");
+    }
+    // a last-evaluation day past the data, or counts from a broken caller, do not panic
+    let (ev, n) = (vec![-5.0; 40], vec![-1.0; 40]);
+    let _ = super::daily::rate_steps(&ev, &n, 80, true, (0.015, 0.3), 28.0 * 100.0 / 0.1, &cfg);
+    assert!(rate_alarm(&[], &[]).is_none());
+}
+
+#[test]
+fn rate_cusum_finds_a_step_and_not_noise() {
+    for seed in 1..=5 {
+        let (ev, n) = binomial_days(seed, 100, 40, |_| 0.05);
+        assert!(rate_alarm(&ev, &n).is_none(), "clean seed {seed}");
+        // the rate rises from 5 % to 12 % on day 60 (40 trials a day)
+        let (ev, n) = binomial_days(seed, 100, 40, |d| if d >= 60 { 0.12 } else { 0.05 });
+        let (t, onset) = rate_alarm(&ev, &n).unwrap_or_else(|| panic!("seed {seed} missed"));
+        assert!((60..=85).contains(&t), "seed {seed}: alarm day {t}");
+        assert!(onset <= t, "seed {seed}: onset {onset}");
+    }
+}
+
+/// Alarms (excursions crossing their threshold) per 28 evaluated days.
+fn alarm_rate(steps: &[super::daily::Step]) -> (usize, usize) {
+    let (mut alarms, mut inside) = (0, false);
+    for s in steps {
+        if s.s > s.h && !inside {
+            alarms += 1;
+            inside = true;
         }
+        if s.s <= 0.0 {
+            inside = false;
+        }
+    }
+    (alarms, steps.len())
+}
+
+#[test]
+fn rate_cusum_false_alarm_rate_is_within_its_budget() {
+    // an in-control run length of 280 days: 0.1 alarms per 28 days nominally
+    let cfg = DetectConfig::default();
+    for (n, p0) in [(15u32, 0.08), (40, 0.05), (300, 0.05)] {
+        let (mut alarms, mut days) = (0, 0);
+        for seed in 1..=150u64 {
+            let (ev, nn) = binomial_days(seed * 7 + 1, 120, n, |_| p0);
+            let steps = super::daily::rate_steps(&ev, &nn, 119, true, (0.015, 0.3), 280.0, &cfg);
+            let (a, d) = alarm_rate(&steps);
+            alarms += a;
+            days += d;
+        }
+        let per_4_weeks = alarms as f64 / days.max(1) as f64 * 28.0;
+        assert!(
+            per_4_weeks <= 0.1,
+            "n {n}: {per_4_weeks:.3} alarms per 4 weeks"
+        );
     }
 }
