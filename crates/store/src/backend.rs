@@ -2032,3 +2032,26 @@ fn write_csv_row(buf: &mut Vec<u8>, r: &MessageRow) {
     buf.pop();
     let _ = buf.write_all(b"\n");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statement_chunks_cover_every_row_in_few_sizes() {
+        for n in [0usize, 1, 2, 3, 1023, 1024, 1025, 5000, 12_345] {
+            let rows: Vec<usize> = (0..n).collect();
+            let chunks: Vec<&[usize]> = statement_chunks(&rows).collect();
+            let flat: Vec<usize> = chunks.iter().flat_map(|c| c.iter().copied()).collect();
+            assert_eq!(flat, rows, "n = {n}: every row once, in order");
+            for c in &chunks {
+                assert!(
+                    c.len() == CHUNK || c.len().is_power_of_two(),
+                    "n = {n}: chunk of {}",
+                    c.len()
+                );
+                assert!(c.len() <= CHUNK);
+            }
+        }
+    }
+}
