@@ -328,7 +328,10 @@ fn conv_counters(facts: &ConvFacts<'_>, attr: &Attribution) -> Vec<Contribution>
 /// Add-only changes to rollup cells, merged into stored cells with [`Cell::merge`].
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RollupDelta {
-    cells: HashMap<CellKey, Cell>,
+    /// (grain, bucket, dimension) → value → cell: a lookup by `&str` allocates the
+    /// value's string only the first time a cell is touched (the planner touches a
+    /// dozen cells per message).
+    cells: HashMap<(Grain, i64, Dim), hashbrown::HashMap<String, Cell>>,
 }
 
 impl RollupDelta {
@@ -337,13 +340,11 @@ impl RollupDelta {
     }
 
     fn cell(&mut self, grain: Grain, at_ms: i64, dim: Dim, value: &str) -> &mut Cell {
-        let key = CellKey {
-            grain,
-            bucket_ms: grain.bucket(at_ms),
-            dim,
-            value: value.to_string(),
-        };
-        self.cells.entry(key).or_default()
+        let values = self
+            .cells
+            .entry((grain, grain.bucket(at_ms), dim))
+            .or_default();
+        values.entry_ref(value).or_default()
     }
 
     fn add_counters(
@@ -485,18 +486,21 @@ impl RollupDelta {
 
     /// Folds another delta into this one.
     pub fn merge(&mut self, other: RollupDelta) {
-        for (k, c) in other.cells {
-            match self.cells.get_mut(&k) {
-                Some(mine) => mine.merge(&c),
-                None => {
-                    self.cells.insert(k, c);
+        for (k, values) in other.cells {
+            let mine = self.cells.entry(k).or_default();
+            for (v, c) in values {
+                match mine.get_mut(&v) {
+                    Some(m) => m.merge(&c),
+                    None => {
+                        mine.insert(v, c);
+                    }
                 }
             }
         }
     }
 
     pub fn len(&self) -> usize {
-        self.cells.len()
+        self.cells.values().map(hashbrown::HashMap::len).sum()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -509,6 +513,17 @@ impl RollupDelta {
         let mut v: Vec<(CellKey, Cell)> = self
             .cells
             .into_iter()
+            .flat_map(|((grain, bucket_ms, dim), values)| {
+                values.into_iter().map(move |(value, c)| {
+                    let key = CellKey {
+                        grain,
+                        bucket_ms,
+                        dim,
+                        value,
+                    };
+                    (key, c)
+                })
+            })
             .filter(|(_, c)| !c.is_empty())
             .collect();
         v.sort_by(|a, b| a.0.cmp(&b.0));
@@ -567,8 +582,16 @@ impl CellIndex {
     }
 
     pub fn apply(&mut self, delta: RollupDelta) {
-        for (k, c) in delta.cells {
-            self.merge_owned(k, c);
+        for ((grain, bucket_ms, dim), values) in delta.cells {
+            for (value, c) in values {
+                let key = CellKey {
+                    grain,
+                    bucket_ms,
+                    dim,
+                    value,
+                };
+                self.merge_owned(key, c);
+            }
         }
     }
 
