@@ -642,7 +642,6 @@ macro_rules! shared_methods {
                 Ok(())
             }
 
-            /// Conversations in id order after `after`, for full scans.
             /// Stored messages in id order, for copying a database's rows elsewhere (the
             /// ingest benchmark writes them again as its raw-insert limit).
             pub async fn messages_page(&self, after: Option<MessageId>, limit: i64) -> Result<Vec<MessageRow>> {
@@ -660,18 +659,13 @@ macro_rules! shared_methods {
             /// stored message rows refer to, written before those rows are copied in.
             pub async fn raw_insert_referenced(&self, customers: &[NewCustomer], conversations: &[Conversation]) -> Result<()> {
                 let mut tx = self.begin_write().await?;
-                for chunk in statement_chunks(customers) {
-                    let mut qb = QueryBuilder::<$DB>::new("INSERT INTO customers (id, display_name, created_ms) ");
-                    qb.push_values(chunk, |mut b, c| {
-                        b.push_bind(c.id.0).push_bind(c.display_name.clone()).push_bind(to_ms(c.created_at));
-                    });
-                    qb.build().execute(&mut *tx).await?;
-                }
+                Self::insert_customers(&mut tx, customers).await?;
                 Self::upsert_conversations(&mut tx, conversations).await?;
                 tx.commit().await?;
                 Ok(())
             }
 
+            /// Conversations in id order after `after`, for full scans.
             pub async fn conversations_page(&self, after: Option<ConversationId>, limit: i64) -> Result<Vec<Conversation>> {
                 let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
                     "SELECT {CONV_COLS} FROM conversations WHERE id > $1 ORDER BY id LIMIT $2"
@@ -1077,15 +1071,20 @@ macro_rules! shared_methods {
                 Ok(())
             }
 
-            /// Writes a plan's rows; its events and rollups are written by `ingest`.
-            async fn apply_plan(tx: &mut sqlx::Transaction<'static, $DB>, plan: &IngestPlan) -> Result<()> {
-                for chunk in statement_chunks(&plan.customers) {
+            async fn insert_customers(tx: &mut sqlx::Transaction<'static, $DB>, customers: &[NewCustomer]) -> Result<()> {
+                for chunk in statement_chunks(customers) {
                     let mut qb = QueryBuilder::<$DB>::new("INSERT INTO customers (id, display_name, created_ms) ");
                     qb.push_values(chunk, |mut b, c| {
                         b.push_bind(c.id.0).push_bind(c.display_name.clone()).push_bind(to_ms(c.created_at));
                     });
                     qb.build().execute(&mut **tx).await?;
                 }
+                Ok(())
+            }
+
+            /// Writes a plan's rows; its events and rollups are written by `ingest`.
+            async fn apply_plan(tx: &mut sqlx::Transaction<'static, $DB>, plan: &IngestPlan) -> Result<()> {
+                Self::insert_customers(tx, &plan.customers).await?;
                 for chunk in statement_chunks(&plan.identities) {
                     let mut qb = QueryBuilder::<$DB>::new(
                         "INSERT INTO identities (channel, external_user_id, customer_id, handle, display_name, followers) ",
