@@ -5,7 +5,7 @@
 
 use super::{DetectConfig, DetectInput, Detection, DetectionKind, Scope, scopes, severity};
 use crate::cell::{Cell, Counter, SketchKind};
-use crate::metrics::{self, END_BANDS, Metric, RESP_BANDS, total_variation};
+use crate::metrics::{self, CSAT_HIST, END_BANDS, Metric, RESP_BANDS, total_variation};
 use crate::rollup::{ALL_VALUE, DAY_MS, Dim, Grain};
 use crate::sketch::Sketch;
 use crate::stats;
@@ -248,16 +248,7 @@ fn reference(y: &[f64], origin: i64, t: usize, cfg: &DetectConfig) -> Option<Ref
         .collect();
     let num: f64 = pairs.iter().map(|(a, b)| a * b).sum();
     let den: f64 = fin.iter().map(|x| (x - mean).powi(2)).sum();
-    let rho = if den > 0.0 {
-        (num / den).clamp(-0.9, 0.9)
-    } else {
-        0.0
-    };
-    let infl = if rho > 0.0 {
-        ((1.0 + rho) / (1.0 - rho)).min(4.0)
-    } else {
-        1.0
-    };
+    let infl = ar1_inflation(num, den);
     // prediction error of a new day: the day's own variance plus the baseline mean's
     // (n / infl effective days)
     let n_eff = w.len() as f64 / infl;
@@ -267,6 +258,21 @@ fn reference(y: &[f64], origin: i64, t: usize, cfg: &DetectConfig) -> Option<Ref
         offsets,
         infl,
     })
+}
+
+/// Variance inflation (1 + ρ)/(1 − ρ) of a mean of positively autocorrelated days (at most
+/// 4), from the lag-1 autocorrelation ρ = `num` / `den` (1 for ρ ≤ 0 or no data).
+fn ar1_inflation(num: f64, den: f64) -> f64 {
+    let rho = if den > 0.0 {
+        (num / den).clamp(-0.9, 0.9)
+    } else {
+        0.0
+    };
+    if rho > 0.0 {
+        ((1.0 + rho) / (1.0 - rho)).min(4.0)
+    } else {
+        1.0
+    }
 }
 
 /// One evaluated day of a trend CUSUM.
@@ -372,16 +378,7 @@ fn rate_reference(ev: &[f64], n: &[f64], t: usize, cfg: &DetectConfig) -> Option
             (Some(x), Some(y)) => (a + x * y, b + x * x),
             _ => (a, b),
         });
-    let rho = if den > 0.0 {
-        (num / den).clamp(-0.9, 0.9)
-    } else {
-        0.0
-    };
-    let infl = if rho > 0.0 {
-        ((1.0 + rho) / (1.0 - rho)).min(4.0)
-    } else {
-        1.0
-    };
+    let infl = ar1_inflation(num, den);
     Some(RateRef {
         p0,
         disp: phi * infl,
@@ -411,6 +408,16 @@ pub(super) fn rate_counts(
             (if bad_up { k } else { n - k }, n)
         })
         .unzip()
+}
+
+/// Events and trials of days `[lo, hi]` (days past the data count nothing).
+fn window_sums(ev: &[f64], n: &[f64], lo: usize, hi: usize) -> (f64, f64) {
+    (lo..=hi).fold((0.0, 0.0), |(a, b), d| {
+        (
+            a + ev.get(d).copied().unwrap_or(0.0),
+            b + n.get(d).copied().unwrap_or(0.0),
+        )
+    })
 }
 
 /// The test of one excursion: the reference, the alternative p1, the day's dispersion, the
@@ -507,13 +514,7 @@ pub(super) fn rate_steps(
         let kt = kt.clamp(nt * p0 - lim, nt * p0 + lim).clamp(0.0, nt);
         let llr = (kt * (p1 / p0).ln() + (nt - kt) * ((1.0 - p1) / (1.0 - p0)).ln()) / disp;
         s_stat = (s_stat + llr).max(0.0);
-        let from = onset.max((t + 1).saturating_sub(7));
-        let (ks, ns) = (from..=t).fold((0.0, 0.0), |(a, b), d| {
-            (
-                a + ev.get(d).copied().unwrap_or(0.0),
-                b + n.get(d).copied().unwrap_or(0.0),
-            )
-        });
+        let (ks, ns) = window_sums(ev, n, onset.max((t + 1).saturating_sub(7)), t);
         out.push(Step {
             t,
             s: s_stat,
@@ -528,6 +529,63 @@ pub(super) fn rate_steps(
         frozen = (s_stat > 0.0).then_some(r);
     }
     out
+}
+
+/// The detections of one series' CUSUM: one per excursion of S above zero, opened on the
+/// first day that passes the detector's checks and extended while S stays above zero.
+struct Excursions {
+    /// First day of this run: an excursion that ended before it was reported by an earlier run.
+    report_from: usize,
+    open: Option<Detection>,
+    done: Vec<Detection>,
+}
+
+impl Excursions {
+    fn new(report_from: usize) -> Self {
+        Excursions {
+            report_from,
+            open: None,
+            done: Vec::new(),
+        }
+    }
+
+    /// When S is back at zero on the step's day, the open detection (if any) ends: true.
+    fn closed_at_zero(&mut self, st: &Step) -> bool {
+        if st.s > 0.0 {
+            return false;
+        }
+        if st.t >= self.report_from {
+            self.done.extend(self.open.take());
+        } else {
+            self.open = None;
+        }
+        true
+    }
+
+    /// Extends the open detection to `day_end`, keeping the statistic of its most significant
+    /// day; false when none is open.
+    fn extend(&mut self, day_end: i64, st: &Step, observed: f64) -> bool {
+        let Some(d) = self.open.as_mut() else {
+            return false;
+        };
+        d.end_ms = day_end;
+        if st.p < d.p_value {
+            d.p_value = st.p;
+            d.statistic_value = st.s;
+            d.observed = observed;
+        }
+        true
+    }
+
+    fn open(&mut self, d: Detection) {
+        self.open = Some(d);
+    }
+
+    fn finish(self) -> Vec<Detection> {
+        let mut out = self.done;
+        out.extend(self.open);
+        out
+    }
 }
 
 /// Slow bleeds and repeat/escalation trends (2, 7): a one-sided CUSUM (Page's test) per series
@@ -595,17 +653,12 @@ pub(super) fn trends(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
                 gauss_steps(&y, origin, last_eval, (spec.bad_up, k, h_gauss), cfg)
             }
         };
-        let mut open: Option<Detection> = None;
+        let mut ex = Excursions::new(report_from);
         for st in steps {
-            let t = st.t;
-            if st.s <= 0.0 {
-                if t >= report_from {
-                    out.extend(open.take());
-                } else {
-                    open = None;
-                }
+            if ex.closed_at_zero(&st) {
                 continue;
             }
+            let t = st.t;
             if !st.recent.is_finite() {
                 continue;
             }
@@ -621,13 +674,7 @@ pub(super) fn trends(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
             } else {
                 (st.base, st.recent)
             };
-            if let Some(d) = open.as_mut() {
-                d.end_ms = day_end;
-                if st.p < d.p_value {
-                    d.p_value = st.p;
-                    d.statistic_value = st.s;
-                    d.observed = o;
-                }
+            if ex.extend(day_end, &st, o) {
                 continue;
             }
             let rel = if b.abs() > 1e-9 {
@@ -648,7 +695,7 @@ pub(super) fn trends(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
                     if spec.log { " in log" } else { "" }
                 )
             };
-            open = Some(Detection {
+            ex.open(Detection {
                 kind: spec.kind,
                 scope: Scope::new(spec.metric.as_str(), *dim, value.clone()),
                 start_ms: origin + st.onset as i64 * DAY_MS,
@@ -684,7 +731,7 @@ pub(super) fn trends(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
                 probable_causes: vec![],
             });
         }
-        out.extend(open);
+        out.extend(ex.finish());
     }
     out
 }
@@ -751,24 +798,14 @@ pub(super) fn masked_resolution(input: &DetectInput<'_>, cfg: &DetectConfig) -> 
         let cells = days(input, dim, &value, origin, ndays);
         let (ev, n) = rate_counts(&cells, Counter::Repeats, Counter::Conversations, true);
         let steps = rate_steps(&ev, &n, ndays - 1, true, (min_abs, min_rel), arl0, cfg);
-        let mut open: Option<Detection> = None;
+        let mut ex = Excursions::new(report_from);
         for st in steps {
-            let t = st.t;
-            if st.s <= 0.0 {
-                if t >= report_from {
-                    out.extend(open.take());
-                } else {
-                    open = None;
-                }
+            if ex.closed_at_zero(&st) {
                 continue;
             }
+            let t = st.t;
             let (pi, share) = (st.base, st.recent);
-            let (ks, ns) = (st.onset..=t).fold((0.0, 0.0), |(a, b), d| {
-                (
-                    a + ev.get(d).copied().unwrap_or(0.0),
-                    b + n.get(d).copied().unwrap_or(0.0),
-                )
-            });
+            let (ks, ns) = window_sums(&ev, &n, st.onset, t);
             let big = share.is_finite()
                 && share - pi >= min_abs
                 && share >= (1.0 + min_rel) * pi
@@ -799,16 +836,10 @@ pub(super) fn masked_resolution(input: &DetectInput<'_>, cfg: &DetectConfig) -> 
             }
             let (mr, mb) = (mr.unwrap_or(0.0), mb.unwrap_or(0.0));
             let day_end = origin + (t as i64 + 1) * DAY_MS;
-            if let Some(d) = open.as_mut() {
-                d.end_ms = day_end;
-                if st.p < d.p_value {
-                    d.p_value = st.p;
-                    d.statistic_value = st.s;
-                    d.observed = share;
-                }
+            if ex.extend(day_end, &st, share) {
                 continue;
             }
-            open = Some(Detection {
+            ex.open(Detection {
                 kind: DetectionKind::MaskedResolution,
                 scope: Scope::new(Metric::RepeatRate.as_str(), dim, value.clone()),
                 start_ms: origin + st.onset as i64 * DAY_MS,
@@ -835,20 +866,13 @@ pub(super) fn masked_resolution(input: &DetectInput<'_>, cfg: &DetectConfig) -> 
                 probable_causes: vec![],
             });
         }
-        out.extend(open);
+        out.extend(ex.finish());
     }
     out
 }
 
 fn csat_stats(cells: &[Option<&Cell>], lo: usize, hi: usize) -> (f64, f64, f64) {
-    let hist = [
-        Counter::Csat1,
-        Counter::Csat2,
-        Counter::Csat3,
-        Counter::Csat4,
-        Counter::Csat5,
-    ];
-    let counts: Vec<f64> = hist.iter().map(|c| sum(cells, lo, hi, *c)).collect();
+    let counts: Vec<f64> = CSAT_HIST.iter().map(|c| sum(cells, lo, hi, *c)).collect();
     let n: f64 = counts.iter().sum();
     if n <= 0.0 {
         return (0.0, f64::NAN, f64::NAN);
