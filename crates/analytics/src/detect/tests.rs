@@ -493,17 +493,13 @@ fn gaussian_days(seed: u64, days: usize, rho: f64, shift: impl Fn(usize) -> f64)
 
 fn gauss_steps_of(y: &[f64], arl0: f64) -> Vec<super::daily::Step> {
     let cfg = DetectConfig::default();
-    let k = cfg.trend_cusum_k;
-    let Some(h) = crate::stats::cusum_threshold(arl0, k) else {
-        return vec![];
-    };
     let last = y.len().saturating_sub(1);
-    super::daily::gauss_steps(y, ms(T0), last, (true, k, h), &cfg)
+    super::daily::gauss_steps(y, ms(T0), last, (true, cfg.trend_cusum_k, arl0), &cfg)
 }
 
 /// In-control alarms per 28 days and detection of a ramp, over many simulated series (run with
 /// `cargo test --release -p analytics -- --ignored gauss_cusum_simulation --nocapture`). With
-/// the baseline treated as exact the alarm rate is 2.8–12× nominal on i.i.d. values (see
+/// the baseline treated as exact the alarm rate was 2.8–12× nominal on i.i.d. values (see
 /// docs/analytics.md, "Gaussian CUSUM: the baseline's error").
 #[test]
 #[ignore]
@@ -563,4 +559,32 @@ fn gauss_cusum_gives_nothing_on_empty_constant_or_tiny_series() {
     let cfg = DetectConfig::default();
     let y = gaussian_days(4, 40, 0.0, |_| 0.0);
     let _ = super::daily::gauss_steps(&y, ms(T0), 80, (true, 0.5, 8.0), &cfg);
+}
+
+#[test]
+fn gauss_cusum_false_alarm_rate_is_near_its_budget_with_an_estimated_baseline() {
+    // i.i.d. daily values, baseline estimated (28 days, weekday offsets): an in-control run
+    // length of 280 days is 0.1 alarms per 28 days nominally. Treating the baseline as exact
+    // gave 0.28 here; charging its error to the excursion gives ~0.1.
+    let (mut alarms, mut days) = (0, 0);
+    for seed in 1..=400u64 {
+        let y = gaussian_days(seed * 7 + 1, 120, 0.0, |_| 0.0);
+        let (a, d) = alarm_rate(&gauss_steps_of(&y, 280.0));
+        alarms += a;
+        days += d;
+    }
+    let per_4_weeks = alarms as f64 / days.max(1) as f64 * 28.0;
+    assert!(per_4_weeks <= 0.12, "{per_4_weeks:.3} alarms per 4 weeks");
+    // and a step of 2 SD is still found
+    let mut found = 0;
+    for seed in 1..=20u64 {
+        let y = gaussian_days(seed * 13 + 5, 120, 0.0, |d| if d >= 60 { 2.0 } else { 0.0 });
+        if gauss_steps_of(&y, 2_800.0)
+            .iter()
+            .any(|s| s.t >= 60 && s.t < 90 && s.s > s.h)
+        {
+            found += 1;
+        }
+    }
+    assert!(found >= 16, "found {found} of 20 steps");
 }
