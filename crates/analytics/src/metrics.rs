@@ -213,6 +213,14 @@ pub const END_BANDS: [Counter; 5] = [
     Counter::EndBand3,
     Counter::EndBand4,
 ];
+/// CSAT answers by score, 1 to 5.
+pub const CSAT_HIST: [Counter; 5] = [
+    Counter::Csat1,
+    Counter::Csat2,
+    Counter::Csat3,
+    Counter::Csat4,
+    Counter::Csat5,
+];
 pub const RESP_BANDS: [Counter; 5] = [
     Counter::RespBand0,
     Counter::RespBand1,
@@ -295,6 +303,17 @@ pub enum SeriesGrain {
     Week,
 }
 
+impl SeriesGrain {
+    /// The grain of the stored cells a bucket of this grain is (weeks are merged days).
+    pub fn stored(self) -> Option<Grain> {
+        match self {
+            SeriesGrain::Hour => Some(Grain::Hour),
+            SeriesGrain::Day => Some(Grain::Day),
+            SeriesGrain::Week => None,
+        }
+    }
+}
+
 /// 1970-01-01 was a Thursday: weeks start on Monday 1969-12-29.
 const WEEK_ORIGIN_MS: i64 = -3 * DAY_MS;
 pub const WEEK_MS: i64 = 7 * DAY_MS;
@@ -330,18 +349,12 @@ pub fn cells_by_bucket(
     from_ms: i64,
     to_ms: i64,
 ) -> Vec<(i64, Cell)> {
-    match grain {
-        SeriesGrain::Hour | SeriesGrain::Day => {
-            let g = if grain == SeriesGrain::Hour {
-                Grain::Hour
-            } else {
-                Grain::Day
-            };
-            idx.range(g, dim, value, from_ms, to_ms)
-                .map(|(b, c)| (b, c.clone()))
-                .collect()
-        }
-        SeriesGrain::Week => {
+    match grain.stored() {
+        Some(g) => idx
+            .range(g, dim, value, from_ms, to_ms)
+            .map(|(b, c)| (b, c.clone()))
+            .collect(),
+        None => {
             let mut out: Vec<(i64, Cell)> = Vec::new();
             for (b, c) in idx.range(Grain::Day, dim, value, from_ms, to_ms) {
                 let w = week_start(b);
@@ -373,19 +386,13 @@ pub fn series(
             support: v.support,
         }
     };
-    let points = match grain {
+    let points = match grain.stored() {
         // Hours and days are stored cells: read them in place (no copies).
-        SeriesGrain::Hour | SeriesGrain::Day => {
-            let g = if grain == SeriesGrain::Hour {
-                Grain::Hour
-            } else {
-                Grain::Day
-            };
-            idx.range(g, dim, value, from_ms, to_ms)
-                .map(|(b, c)| point(b, c))
-                .collect()
-        }
-        SeriesGrain::Week => cells_by_bucket(idx, grain, dim, value, from_ms, to_ms)
+        Some(g) => idx
+            .range(g, dim, value, from_ms, to_ms)
+            .map(|(b, c)| point(b, c))
+            .collect(),
+        None => cells_by_bucket(idx, grain, dim, value, from_ms, to_ms)
             .into_iter()
             .map(|(b, c)| point(b, &c))
             .collect(),

@@ -3,6 +3,7 @@
 
 use crate::calendar::BusinessCalendars;
 use crate::cell::{Cell, Counter, SketchKind};
+use crate::metrics::{CSAT_HIST, END_BANDS, RESP_BANDS};
 use domain::Conversation;
 use domain::channel::Channel;
 use domain::record::{SurveyAnswer, SurveyKind};
@@ -178,21 +179,6 @@ pub fn band(score: f32) -> usize {
         4
     }
 }
-
-const END_BANDS: [Counter; 5] = [
-    Counter::EndBand0,
-    Counter::EndBand1,
-    Counter::EndBand2,
-    Counter::EndBand3,
-    Counter::EndBand4,
-];
-const RESP_BANDS: [Counter; 5] = [
-    Counter::RespBand0,
-    Counter::RespBand1,
-    Counter::RespBand2,
-    Counter::RespBand3,
-    Counter::RespBand4,
-];
 
 /// Dimension values a conversation is attributed to.
 fn conv_dims<'a>(
@@ -454,14 +440,7 @@ impl RollupDelta {
                 if score >= 4 {
                     counters.push((Counter::CsatSatisfied, 1));
                 }
-                let hist = [
-                    Counter::Csat1,
-                    Counter::Csat2,
-                    Counter::Csat3,
-                    Counter::Csat4,
-                    Counter::Csat5,
-                ];
-                counters.push((hist[usize::from(score - 1)], 1));
+                counters.push((CSAT_HIST[usize::from(score - 1)], 1));
                 if let Some(end) = conv.conv.sentiment_last {
                     counters.push((RESP_BANDS[band(end)], 1));
                 }

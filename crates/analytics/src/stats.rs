@@ -12,6 +12,15 @@ pub fn finite(v: &[f64]) -> Vec<f64> {
     v.iter().copied().filter(|x| x.is_finite()).collect()
 }
 
+/// (position, value) of the finite values.
+fn finite_points(y: &[f64]) -> Vec<(f64, f64)> {
+    y.iter()
+        .enumerate()
+        .filter(|(_, v)| v.is_finite())
+        .map(|(i, v)| (i as f64, *v))
+        .collect()
+}
+
 pub fn median(v: &[f64]) -> Option<f64> {
     let mut s = finite(v);
     if s.is_empty() {
@@ -186,16 +195,7 @@ fn gamma_q_cf(a: f64, x: f64, gln: f64) -> f64 {
     for i in 1..10_000 {
         let an = -(i as f64) * (i as f64 - a);
         b += 2.0;
-        d = an * d + b;
-        if d.abs() < tiny {
-            d = tiny;
-        }
-        c = b + an / c;
-        if c.abs() < tiny {
-            c = tiny;
-        }
-        d = 1.0 / d;
-        let del = d * c;
+        let del = lentz_step(an, b, &mut c, &mut d);
         h *= del;
         if (del - 1.0).abs() < 1e-15 {
             break;
@@ -287,33 +287,32 @@ fn beta_cf(a: f64, b: f64, x: f64) -> f64 {
         let m = m as f64;
         let m2 = 2.0 * m;
         let aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-        d = 1.0 + aa * d;
-        if d.abs() < tiny {
-            d = tiny;
-        }
-        c = 1.0 + aa / c;
-        if c.abs() < tiny {
-            c = tiny;
-        }
-        d = 1.0 / d;
-        h *= d * c;
+        h *= lentz_step(aa, 1.0, &mut c, &mut d);
         let aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-        d = 1.0 + aa * d;
-        if d.abs() < tiny {
-            d = tiny;
-        }
-        c = 1.0 + aa / c;
-        if c.abs() < tiny {
-            c = tiny;
-        }
-        d = 1.0 / d;
-        let del = d * c;
+        let del = lentz_step(aa, 1.0, &mut c, &mut d);
         h *= del;
         if (del - 1.0).abs() < 1e-15 {
             break;
         }
     }
     h
+}
+
+/// One step of the modified Lentz method for a continued fraction with partial numerator
+/// `a` and denominator `b`: updates C and D (kept away from zero) and returns the factor
+/// C·D by which the convergent changes.
+fn lentz_step(a: f64, b: f64, c: &mut f64, d: &mut f64) -> f64 {
+    const TINY: f64 = 1e-300;
+    *d = b + a * *d;
+    if d.abs() < TINY {
+        *d = TINY;
+    }
+    *c = b + a / *c;
+    if c.abs() < TINY {
+        *c = TINY;
+    }
+    *d = 1.0 / *d;
+    *d * *c
 }
 
 /// P(K ≥ k) for K ~ Binomial(n, p), continuous in k and n (quasi-binomial scaling).
@@ -357,12 +356,7 @@ pub struct MannKendall {
 }
 
 pub fn mann_kendall(y: &[f64]) -> Option<MannKendall> {
-    let pts: Vec<(f64, f64)> = y
-        .iter()
-        .enumerate()
-        .filter(|(_, v)| v.is_finite())
-        .map(|(i, v)| (i as f64, *v))
-        .collect();
+    let pts = finite_points(y);
     let n = pts.len();
     if n < 8 {
         return None;
@@ -466,12 +460,7 @@ fn rank(v: &[f64]) -> Vec<f64> {
 /// fits y = a + b·max(0, i − k) by least squares, i.e. flat then a ramp (a step is a steep
 /// ramp). `None` for fewer than 4 finite points.
 pub fn hinge_onset(y: &[f64]) -> Option<usize> {
-    let pts: Vec<(f64, f64)> = y
-        .iter()
-        .enumerate()
-        .filter(|(_, v)| v.is_finite())
-        .map(|(i, v)| (i as f64, *v))
-        .collect();
+    let pts = finite_points(y);
     if pts.len() < 4 {
         return None;
     }

@@ -5,7 +5,7 @@
 
 use super::{DetectConfig, DetectInput, Detection, DetectionKind, Scope, scopes, severity};
 use crate::cell::{Cell, Counter, SketchKind};
-use crate::metrics::{self, END_BANDS, Metric, RESP_BANDS, total_variation};
+use crate::metrics::{self, CSAT_HIST, END_BANDS, Metric, RESP_BANDS, total_variation};
 use crate::rollup::{ALL_VALUE, DAY_MS, Dim, Grain};
 use crate::sketch::Sketch;
 use crate::stats;
@@ -171,8 +171,12 @@ fn daily_value(c: Option<&Cell>, spec: &TrendSpec) -> f64 {
 }
 
 /// Weekday offsets (weekday mean − overall mean) of `y[lo..=hi]`, when every weekday has two
-/// values or more.
-fn weekday_offsets(y: &[f64], origin: i64, lo: usize, hi: usize) -> Option<[f64; 7]> {
+/// values or more, shrunk toward zero by the share of their spread that is not noise (the
+/// method-of-moments empirical-Bayes factor B = max(0, 1 − 6σ²/Σ n_w·o_w²), σ² the
+/// within-weekday variance): a weekday mean of four days is a noisy prediction, and offsets
+/// of pure noise would cost every residual a quarter of a day's variance. Returns the
+/// offsets and B.
+fn weekday_offsets(y: &[f64], origin: i64, lo: usize, hi: usize) -> Option<([f64; 7], f64)> {
     let mut sum = [0.0; 7];
     let mut n = [0.0; 7];
     for d in lo..=hi {
@@ -186,8 +190,24 @@ fn weekday_offsets(y: &[f64], origin: i64, lo: usize, hi: usize) -> Option<[f64;
     if n.iter().any(|k| *k < 2.0) {
         return None;
     }
-    let overall = sum.iter().sum::<f64>() / n.iter().sum::<f64>();
-    Some(std::array::from_fn(|wd| sum[wd] / n[wd] - overall))
+    let total: f64 = n.iter().sum();
+    let overall = sum.iter().sum::<f64>() / total;
+    let means: [f64; 7] = std::array::from_fn(|wd| sum[wd] / n[wd]);
+    let mut within = 0.0;
+    for d in lo..=hi {
+        let v = y.get(d).copied().unwrap_or(f64::NAN);
+        if v.is_finite() {
+            within += (v - means[weekday(origin, d)]).powi(2);
+        }
+    }
+    let sigma2 = within / (total - 7.0).max(1.0);
+    let between: f64 = (0..7).map(|wd| n[wd] * (means[wd] - overall).powi(2)).sum();
+    let b = if between > 0.0 {
+        (1.0 - 6.0 * sigma2 / between).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    Some((std::array::from_fn(|wd| b * (means[wd] - overall)), b))
 }
 
 /// `win` (starting at day `first_day`) less the weekday offsets.
@@ -215,12 +235,50 @@ struct Reference {
     sd: f64,
     offsets: Option<[f64; 7]>,
     infl: f64,
+    /// Effective baseline days (days / `infl`) of each weekday (all days without offsets).
+    n_eff: [f64; 7],
+    /// Effective baseline days in all, and the shrinkage B of the weekday offsets (0 without).
+    n_all: f64,
+    shrink: f64,
+}
+
+impl Reference {
+    /// Variance of the baseline's prediction error summed over days judged against it, in
+    /// units of a day's variance, for `c[w]` days of weekday w: the prediction of weekday w is
+    /// (1 − B)·mean + B·mean_w, so Var = (1 − B²)·M²/n + B²·Σ_w c_w²/n_w (M = Σ c_w; M²/n
+    /// without offsets).
+    fn shared_error(&self, c: &[f64; 7]) -> f64 {
+        let m: f64 = c.iter().sum();
+        let b2 = if self.offsets.is_some() {
+            self.shrink * self.shrink
+        } else {
+            0.0
+        };
+        let by_day: f64 = c.iter().zip(&self.n_eff).map(|(c, n)| c * c / n).sum();
+        (1.0 - b2) * m * m / self.n_all + b2 * by_day
+    }
+
+    /// Variance factor of a day (own variance plus its share of the baseline's error) over
+    /// an excursion of days `c` by weekday: 1 + Σ_w c_w²/n_w / m. A full week is the floor
+    /// (the same seven days the Bernoulli CUSUM charges at least).
+    fn growth(&self, c: &[f64; 7]) -> f64 {
+        let week = 1.0 + self.shared_error(&[1.0; 7]) / 7.0;
+        let m: f64 = c.iter().sum();
+        if m > 0.0 {
+            week.max(1.0 + self.shared_error(c) / m)
+        } else {
+            week
+        }
+    }
 }
 
 fn reference(y: &[f64], origin: i64, t: usize, cfg: &DetectConfig) -> Option<Reference> {
     let hi = t.checked_sub(cfg.trend_guard_days.max(1))?;
     let lo = (hi + 1).saturating_sub(cfg.trend_baseline_days.max(14));
-    let offsets = weekday_offsets(y, origin, lo, hi);
+    let (offsets, shrink) = match weekday_offsets(y, origin, lo, hi) {
+        Some((o, b)) if b > 0.0 => (Some(o), b),
+        _ => (None, 0.0),
+    };
     let vals = deseasonalise(y.get(lo..=hi)?, offsets.as_ref(), origin, lo);
     let fin = stats::finite(&vals);
     // at least three weeks: the baseline mean's error is shared by every later residual, so
@@ -248,25 +306,47 @@ fn reference(y: &[f64], origin: i64, t: usize, cfg: &DetectConfig) -> Option<Ref
         .collect();
     let num: f64 = pairs.iter().map(|(a, b)| a * b).sum();
     let den: f64 = fin.iter().map(|x| (x - mean).powi(2)).sum();
+    let infl = ar1_inflation(num, den);
+    // effective days behind each weekday's mean; the fitted (shrunk) offsets cost 6·B
+    // degrees of freedom of the SD
+    let n_all = w.len() as f64 / infl;
+    let mut n_eff = [n_all; 7];
+    let mut sd = sd;
+    if offsets.is_some() {
+        let mut c = [0.0f64; 7];
+        for (i, v) in vals.iter().enumerate() {
+            if v.is_finite() {
+                c[weekday(origin, lo + i)] += 1.0;
+            }
+        }
+        n_eff = c.map(|c| c.max(1.0) / infl);
+        let n = w.len() as f64;
+        sd *= ((n - 1.0) / (n - 1.0 - 6.0 * shrink).max(1.0)).sqrt();
+    }
+    Some(Reference {
+        mean,
+        sd,
+        offsets,
+        infl,
+        n_eff,
+        n_all,
+        shrink,
+    })
+}
+
+/// Variance inflation (1 + ρ)/(1 − ρ) of a mean of positively autocorrelated days (at most
+/// 4), from the lag-1 autocorrelation ρ = `num` / `den` (1 for ρ ≤ 0 or no data).
+fn ar1_inflation(num: f64, den: f64) -> f64 {
     let rho = if den > 0.0 {
         (num / den).clamp(-0.9, 0.9)
     } else {
         0.0
     };
-    let infl = if rho > 0.0 {
+    if rho > 0.0 {
         ((1.0 + rho) / (1.0 - rho)).min(4.0)
     } else {
         1.0
-    };
-    // prediction error of a new day: the day's own variance plus the baseline mean's
-    // (n / infl effective days)
-    let n_eff = w.len() as f64 / infl;
-    Some(Reference {
-        mean,
-        sd: sd * (1.0 + 1.0 / n_eff).sqrt(),
-        offsets,
-        infl,
-    })
+    }
 }
 
 /// One evaluated day of a trend CUSUM.
@@ -287,18 +367,26 @@ pub(super) struct Step {
     p: f64,
 }
 
-/// The Gaussian CUSUM of standardised daily residuals (see [`trends`]).
-fn gauss_steps(
+/// The Gaussian CUSUM of standardised daily residuals (see [`trends`]). The days of an
+/// excursion share the baseline's estimation error (Var Σ residuals = m·σ²·(1 + V/m), V from
+/// [`Reference::shared_error`]: Σ_w c_w²/n_w for c_w of the m days on weekday w with full
+/// weekday offsets, M²/n without, in between for shrunk ones),
+/// so, as in the Bernoulli CUSUM, a day's standardised increment is z′ − k′ over its share
+/// of that growth beyond a week's: z′ is the residual over σ·√(infl · G_week), k′ = k/√G_week
+/// (the same reference change in the metric's units), h from `arl0` and k′.
+pub(super) fn gauss_steps(
     y: &[f64],
     origin: i64,
     last_eval: usize,
-    (bad_up, k, h): (bool, f64, f64),
+    (bad_up, k, arl0): (bool, f64, f64),
     cfg: &DetectConfig,
 ) -> Vec<Step> {
     let sign = if bad_up { 1.0 } else { -1.0 };
     let mut out = Vec::new();
     let mut s_stat = 0.0f64;
     let mut onset = 0usize;
+    // days of the current excursion by weekday
+    let mut days_in = [0.0f64; 7];
     for t in 0..=last_eval {
         let v = y.get(t).copied().unwrap_or(f64::NAN);
         let Some(r) = (v.is_finite())
@@ -308,11 +396,19 @@ fn gauss_steps(
             continue;
         };
         let adj = |d: usize, x: f64| r.offsets.map_or(x, |o| x - o[weekday(origin, d)]);
-        let z = (sign * (adj(t, v) - r.mean) / (r.sd * r.infl.sqrt())).clamp(-3.0, 3.0);
         if s_stat <= 0.0 {
             onset = t;
+            days_in = [0.0; 7];
         }
-        s_stat = (s_stat + z - k).max(0.0);
+        days_in[weekday(origin, t)] += 1.0;
+        let week = r.growth(&[0.0; 7]);
+        let growth = r.growth(&days_in);
+        let kk = k / week.sqrt();
+        let Some(h) = stats::cusum_threshold(arl0, kk) else {
+            continue;
+        };
+        let z = (sign * (adj(t, v) - r.mean) / (r.sd * (r.infl * week).sqrt())).clamp(-3.0, 3.0);
+        s_stat = (s_stat + (z - kk) * week / growth).max(0.0);
         let from = onset.max((t + 1).saturating_sub(7));
         let recent: Vec<f64> = (from..=t)
             .map(|d| adj(d, y.get(d).copied().unwrap_or(f64::NAN)))
@@ -325,7 +421,7 @@ fn gauss_steps(
             base: r.mean,
             recent: stats::mean(&recent).unwrap_or(f64::NAN),
             sd: r.sd,
-            p: stats::cusum_arl0(s_stat, k).map_or(1.0, |a| (1.0 / a).min(1.0)),
+            p: stats::cusum_arl0(s_stat, kk).map_or(1.0, |a| (1.0 / a).min(1.0)),
         });
     }
     out
@@ -372,16 +468,7 @@ fn rate_reference(ev: &[f64], n: &[f64], t: usize, cfg: &DetectConfig) -> Option
             (Some(x), Some(y)) => (a + x * y, b + x * x),
             _ => (a, b),
         });
-    let rho = if den > 0.0 {
-        (num / den).clamp(-0.9, 0.9)
-    } else {
-        0.0
-    };
-    let infl = if rho > 0.0 {
-        ((1.0 + rho) / (1.0 - rho)).min(4.0)
-    } else {
-        1.0
-    };
+    let infl = ar1_inflation(num, den);
     Some(RateRef {
         p0,
         disp: phi * infl,
@@ -411,6 +498,16 @@ pub(super) fn rate_counts(
             (if bad_up { k } else { n - k }, n)
         })
         .unzip()
+}
+
+/// Events and trials of days `[lo, hi]` (days past the data count nothing).
+fn window_sums(ev: &[f64], n: &[f64], lo: usize, hi: usize) -> (f64, f64) {
+    (lo..=hi).fold((0.0, 0.0), |(a, b), d| {
+        (
+            a + ev.get(d).copied().unwrap_or(0.0),
+            b + n.get(d).copied().unwrap_or(0.0),
+        )
+    })
 }
 
 /// The test of one excursion: the reference, the alternative p1, the day's dispersion, the
@@ -507,13 +604,7 @@ pub(super) fn rate_steps(
         let kt = kt.clamp(nt * p0 - lim, nt * p0 + lim).clamp(0.0, nt);
         let llr = (kt * (p1 / p0).ln() + (nt - kt) * ((1.0 - p1) / (1.0 - p0)).ln()) / disp;
         s_stat = (s_stat + llr).max(0.0);
-        let from = onset.max((t + 1).saturating_sub(7));
-        let (ks, ns) = (from..=t).fold((0.0, 0.0), |(a, b), d| {
-            (
-                a + ev.get(d).copied().unwrap_or(0.0),
-                b + n.get(d).copied().unwrap_or(0.0),
-            )
-        });
+        let (ks, ns) = window_sums(ev, n, onset.max((t + 1).saturating_sub(7)), t);
         out.push(Step {
             t,
             s: s_stat,
@@ -530,6 +621,63 @@ pub(super) fn rate_steps(
     out
 }
 
+/// The detections of one series' CUSUM: one per excursion of S above zero, opened on the
+/// first day that passes the detector's checks and extended while S stays above zero.
+struct Excursions {
+    /// First day of this run: an excursion that ended before it was reported by an earlier run.
+    report_from: usize,
+    open: Option<Detection>,
+    done: Vec<Detection>,
+}
+
+impl Excursions {
+    fn new(report_from: usize) -> Self {
+        Excursions {
+            report_from,
+            open: None,
+            done: Vec::new(),
+        }
+    }
+
+    /// When S is back at zero on the step's day, the open detection (if any) ends: true.
+    fn closed_at_zero(&mut self, st: &Step) -> bool {
+        if st.s > 0.0 {
+            return false;
+        }
+        if st.t >= self.report_from {
+            self.done.extend(self.open.take());
+        } else {
+            self.open = None;
+        }
+        true
+    }
+
+    /// Extends the open detection to `day_end`, keeping the statistic of its most significant
+    /// day; false when none is open.
+    fn extend(&mut self, day_end: i64, st: &Step, observed: f64) -> bool {
+        let Some(d) = self.open.as_mut() else {
+            return false;
+        };
+        d.end_ms = day_end;
+        if st.p < d.p_value {
+            d.p_value = st.p;
+            d.statistic_value = st.s;
+            d.observed = observed;
+        }
+        true
+    }
+
+    fn open(&mut self, d: Detection) {
+        self.open = Some(d);
+    }
+
+    fn finish(self) -> Vec<Detection> {
+        let mut out = self.done;
+        out.extend(self.open);
+        out
+    }
+}
+
 /// Slow bleeds and repeat/escalation trends (2, 7): a one-sided CUSUM (Page's test) per series
 /// against a lagged baseline (the `trend_baseline_days` ending `trend_guard_days` before the
 /// judged day).
@@ -538,7 +686,9 @@ pub(super) fn rate_steps(
 ///   value less the baseline mean, over the baseline's SD (inflated for lag-1
 ///   autocorrelation), signed so that "worse" is positive and clipped at ±3 (one extreme day
 ///   cannot make a trend); S = max(0, S + z − k) with the reference change k =
-///   `trend_cusum_k` SDs; h from Siegmund's in-control run length.
+///   `trend_cusum_k` SDs, each day's increment scaled down by the growth of the baseline's
+///   shared error over the excursion ([`gauss_steps`]); weekday offsets shrunk by their
+///   share that is not noise; h from Siegmund's in-control run length.
 /// - Rates (repeats, escalations, conversion): a Bernoulli CUSUM on the day's counts
 ///   ([`rate_steps`]), so that thin days count by their trials instead of being skipped or
 ///   weighted like full ones, with a reference frozen during an excursion.
@@ -564,9 +714,9 @@ pub(super) fn trends(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
         .collect();
     let k = cfg.trend_cusum_k.clamp(0.05, 3.0);
     let arl0 = 28.0 * plan.len().max(1) as f64 / cfg.fa_budget.max(1e-6);
-    let Some(h_gauss) = stats::cusum_threshold(arl0, k) else {
+    if stats::cusum_threshold(arl0, k).is_none() {
         return out;
-    };
+    }
     for (spec, (dim, value)) in plan {
         let lag = usize::try_from(cfg.maturity_days(spec.metric)).unwrap_or(0);
         if ndays <= lag + 1 {
@@ -592,20 +742,15 @@ pub(super) fn trends(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
             }
             None => {
                 let y: Vec<f64> = cells.iter().map(|c| daily_value(*c, spec)).collect();
-                gauss_steps(&y, origin, last_eval, (spec.bad_up, k, h_gauss), cfg)
+                gauss_steps(&y, origin, last_eval, (spec.bad_up, k, arl0), cfg)
             }
         };
-        let mut open: Option<Detection> = None;
+        let mut ex = Excursions::new(report_from);
         for st in steps {
-            let t = st.t;
-            if st.s <= 0.0 {
-                if t >= report_from {
-                    out.extend(open.take());
-                } else {
-                    open = None;
-                }
+            if ex.closed_at_zero(&st) {
                 continue;
             }
+            let t = st.t;
             if !st.recent.is_finite() {
                 continue;
             }
@@ -621,13 +766,7 @@ pub(super) fn trends(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
             } else {
                 (st.base, st.recent)
             };
-            if let Some(d) = open.as_mut() {
-                d.end_ms = day_end;
-                if st.p < d.p_value {
-                    d.p_value = st.p;
-                    d.statistic_value = st.s;
-                    d.observed = o;
-                }
+            if ex.extend(day_end, &st, o) {
                 continue;
             }
             let rel = if b.abs() > 1e-9 {
@@ -648,7 +787,7 @@ pub(super) fn trends(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
                     if spec.log { " in log" } else { "" }
                 )
             };
-            open = Some(Detection {
+            ex.open(Detection {
                 kind: spec.kind,
                 scope: Scope::new(spec.metric.as_str(), *dim, value.clone()),
                 start_ms: origin + st.onset as i64 * DAY_MS,
@@ -684,7 +823,7 @@ pub(super) fn trends(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
                 probable_causes: vec![],
             });
         }
-        out.extend(open);
+        out.extend(ex.finish());
     }
     out
 }
@@ -751,24 +890,14 @@ pub(super) fn masked_resolution(input: &DetectInput<'_>, cfg: &DetectConfig) -> 
         let cells = days(input, dim, &value, origin, ndays);
         let (ev, n) = rate_counts(&cells, Counter::Repeats, Counter::Conversations, true);
         let steps = rate_steps(&ev, &n, ndays - 1, true, (min_abs, min_rel), arl0, cfg);
-        let mut open: Option<Detection> = None;
+        let mut ex = Excursions::new(report_from);
         for st in steps {
-            let t = st.t;
-            if st.s <= 0.0 {
-                if t >= report_from {
-                    out.extend(open.take());
-                } else {
-                    open = None;
-                }
+            if ex.closed_at_zero(&st) {
                 continue;
             }
+            let t = st.t;
             let (pi, share) = (st.base, st.recent);
-            let (ks, ns) = (st.onset..=t).fold((0.0, 0.0), |(a, b), d| {
-                (
-                    a + ev.get(d).copied().unwrap_or(0.0),
-                    b + n.get(d).copied().unwrap_or(0.0),
-                )
-            });
+            let (ks, ns) = window_sums(&ev, &n, st.onset, t);
             let big = share.is_finite()
                 && share - pi >= min_abs
                 && share >= (1.0 + min_rel) * pi
@@ -799,16 +928,10 @@ pub(super) fn masked_resolution(input: &DetectInput<'_>, cfg: &DetectConfig) -> 
             }
             let (mr, mb) = (mr.unwrap_or(0.0), mb.unwrap_or(0.0));
             let day_end = origin + (t as i64 + 1) * DAY_MS;
-            if let Some(d) = open.as_mut() {
-                d.end_ms = day_end;
-                if st.p < d.p_value {
-                    d.p_value = st.p;
-                    d.statistic_value = st.s;
-                    d.observed = share;
-                }
+            if ex.extend(day_end, &st, share) {
                 continue;
             }
-            open = Some(Detection {
+            ex.open(Detection {
                 kind: DetectionKind::MaskedResolution,
                 scope: Scope::new(Metric::RepeatRate.as_str(), dim, value.clone()),
                 start_ms: origin + st.onset as i64 * DAY_MS,
@@ -835,20 +958,13 @@ pub(super) fn masked_resolution(input: &DetectInput<'_>, cfg: &DetectConfig) -> 
                 probable_causes: vec![],
             });
         }
-        out.extend(open);
+        out.extend(ex.finish());
     }
     out
 }
 
 fn csat_stats(cells: &[Option<&Cell>], lo: usize, hi: usize) -> (f64, f64, f64) {
-    let hist = [
-        Counter::Csat1,
-        Counter::Csat2,
-        Counter::Csat3,
-        Counter::Csat4,
-        Counter::Csat5,
-    ];
-    let counts: Vec<f64> = hist.iter().map(|c| sum(cells, lo, hi, *c)).collect();
+    let counts: Vec<f64> = CSAT_HIST.iter().map(|c| sum(cells, lo, hi, *c)).collect();
     let n: f64 = counts.iter().sum();
     if n <= 0.0 {
         return (0.0, f64::NAN, f64::NAN);

@@ -28,6 +28,27 @@ pub(super) fn hourly(
     v
 }
 
+/// Hourly conversations opened in one series (openings, not messages: messages of one
+/// conversation cluster, openings are close to independent, so the tails are honest).
+fn conversations(
+    input: &DetectInput<'_>,
+    dim: Dim,
+    value: &str,
+    origin: i64,
+    hours: usize,
+) -> Vec<f64> {
+    hourly(input, dim, value, &[Counter::Conversations], origin, hours)
+}
+
+/// The configured window lengths (hours) in `1..=max`.
+fn windows(configured: &[usize], max: usize) -> Vec<usize> {
+    configured
+        .iter()
+        .copied()
+        .filter(|w| (1..=max).contains(w))
+        .collect()
+}
+
 /// The time frame of a run: origin (midnight of the first data), hours and days complete by
 /// `as_of`.
 pub(super) fn frame(input: &DetectInput<'_>) -> Option<(i64, usize)> {
@@ -241,22 +262,10 @@ pub(super) fn spikes(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
         return out;
     };
     let series = scopes(input.cells, cfg, Grain::Hour);
-    let windows: Vec<usize> = cfg
-        .spike_windows
-        .iter()
-        .copied()
-        .filter(|w| *w >= 1 && *w <= 24)
-        .collect();
+    let windows = windows(&cfg.spike_windows, 24);
     let tests = (series.len() * windows.len().max(1) * 2 * 672) as f64;
     let alpha = cfg.alpha(tests);
-    let all = hourly(
-        input,
-        Dim::All,
-        ALL_VALUE,
-        &[Counter::Conversations],
-        origin,
-        hours,
-    );
+    let all = conversations(input, Dim::All, ALL_VALUE, origin, hours);
     let all_sent = hourly(
         input,
         Dim::All,
@@ -268,7 +277,7 @@ pub(super) fn spikes(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
     let start_h = first_hour(input, origin);
     let all_s2 = day_variation(&all, origin, hours, start_h, cfg);
     for (dim, value) in &series {
-        let vol = hourly(input, *dim, value, &[Counter::Conversations], origin, hours);
+        let vol = conversations(input, *dim, value, origin, hours);
         let neg = hourly(input, *dim, value, &[Counter::NegStart], origin, hours);
         let sent = hourly(input, *dim, value, &[Counter::SentStart], origin, hours);
         let mut open_vol: Option<Open> = None;
@@ -456,23 +465,9 @@ pub(super) fn coverage(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detec
         return out;
     };
     let channels = input.cells.values(Grain::Hour, Dim::Channel);
-    let windows: Vec<usize> = cfg
-        .gap_windows
-        .iter()
-        .copied()
-        .filter(|w| *w >= 1 && *w <= 72)
-        .collect();
+    let windows = windows(&cfg.gap_windows, 72);
     let alpha = cfg.alpha(((channels.len() + 1) * windows.len().max(1) * 672) as f64);
-    // Conversations opened, not messages: messages of one conversation cluster, openings
-    // are close to independent, so the tails are honest.
-    let all = hourly(
-        input,
-        Dim::All,
-        ALL_VALUE,
-        &[Counter::Conversations],
-        origin,
-        hours,
-    );
+    let all = conversations(input, Dim::All, ALL_VALUE, origin, hours);
     let start_h = first_hour(input, origin);
     let mut classified: Vec<(String, Vec<f64>)> = Vec::new();
     let mut all_cache: Option<(usize, Option<Baseline>)> = None;
@@ -492,14 +487,7 @@ pub(super) fn coverage(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detec
                         hours,
                     ),
                 ));
-                hourly(
-                    input,
-                    Dim::Channel,
-                    c,
-                    &[Counter::Conversations],
-                    origin,
-                    hours,
-                )
+                conversations(input, Dim::Channel, c, origin, hours)
             }
             None => all.clone(),
         };
