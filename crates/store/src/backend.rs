@@ -17,7 +17,7 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Postgres, QueryBuilder, Row, Sqlite};
+use sqlx::{ConnectOptions, Postgres, QueryBuilder, Row, Sqlite};
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 use std::time::Duration;
@@ -29,6 +29,13 @@ const CHUNK: usize = 1024;
 /// Prepared statements kept per connection: every table's multi-row insert
 /// comes in up to eleven sizes (see `statement_chunks`).
 const STATEMENT_CACHE: usize = 400;
+
+/// sqlx warns of a statement over a second with its whole SQL text: for a
+/// 1,024-row insert that is tens of kilobytes in an import's terminal. Slow
+/// statements are logged at debug instead (the per-phase timings of `ingest`
+/// are at debug and trace too).
+const SLOW_STATEMENT_LEVEL: log::LevelFilter = log::LevelFilter::Debug;
+const SLOW_STATEMENT: Duration = Duration::from_secs(1);
 
 /// Splits rows into statements of `CHUNK` rows, then the rest in power-of-two
 /// sizes: a few distinct statement texts per table, which stay prepared (a
@@ -1818,7 +1825,8 @@ impl SqliteStore {
             // Checkpoint the WAL every ~40 MiB rather than every 4 MiB: fewer,
             // larger checkpoints stall a long import less often.
             .pragma("wal_autocheckpoint", checkpoint::BACKSTOP_PAGES)
-            .statement_cache_capacity(STATEMENT_CACHE);
+            .statement_cache_capacity(STATEMENT_CACHE)
+            .log_slow_statements(SLOW_STATEMENT_LEVEL, SLOW_STATEMENT);
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(opts.clone())
@@ -1927,7 +1935,8 @@ impl PgStore {
 
     pub async fn connect(url: &str) -> Result<Self> {
         let opts = sqlx::postgres::PgConnectOptions::from_str(url)?
-            .statement_cache_capacity(STATEMENT_CACHE);
+            .statement_cache_capacity(STATEMENT_CACHE)
+            .log_slow_statements(SLOW_STATEMENT_LEVEL, SLOW_STATEMENT);
         let pool = PgPoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(10))
