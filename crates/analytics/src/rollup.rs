@@ -489,8 +489,15 @@ impl RollupDelta {
     /// The non-empty cells of the delta (a conversation that only moved leaves empty cells
     /// behind, which are dropped).
     pub fn into_cells(self) -> Vec<(CellKey, Cell)> {
-        let mut v: Vec<(CellKey, Cell)> = self
-            .cells
+        let mut v: Vec<(CellKey, Cell)> =
+            self.into_keyed().filter(|(_, c)| !c.is_empty()).collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    }
+
+    /// Every cell of the delta with its full key, in no particular order.
+    fn into_keyed(self) -> impl Iterator<Item = (CellKey, Cell)> {
+        self.cells
             .into_iter()
             .flat_map(|((grain, bucket_ms, dim), values)| {
                 values.into_iter().map(move |(value, c)| {
@@ -503,10 +510,6 @@ impl RollupDelta {
                     (key, c)
                 })
             })
-            .filter(|(_, c)| !c.is_empty())
-            .collect();
-        v.sort_by(|a, b| a.0.cmp(&b.0));
-        v
     }
 }
 
@@ -561,16 +564,8 @@ impl CellIndex {
     }
 
     pub fn apply(&mut self, delta: RollupDelta) {
-        for ((grain, bucket_ms, dim), values) in delta.cells {
-            for (value, c) in values {
-                let key = CellKey {
-                    grain,
-                    bucket_ms,
-                    dim,
-                    value,
-                };
-                self.merge_owned(key, c);
-            }
+        for (key, c) in delta.into_keyed() {
+            self.merge_owned(key, c);
         }
     }
 

@@ -262,13 +262,18 @@ impl Reference {
     /// an excursion of days `c` by weekday: 1 + Σ_w c_w²/n_w / m. A full week is the floor
     /// (the same seven days the Bernoulli CUSUM charges at least).
     fn growth(&self, c: &[f64; 7]) -> f64 {
-        let week = 1.0 + self.shared_error(&[1.0; 7]) / 7.0;
+        let week = self.week();
         let m: f64 = c.iter().sum();
         if m > 0.0 {
             week.max(1.0 + self.shared_error(c) / m)
         } else {
             week
         }
+    }
+
+    /// The floor of [`Reference::growth`]: one day of each weekday.
+    fn week(&self) -> f64 {
+        1.0 + self.shared_error(&[1.0; 7]) / 7.0
     }
 }
 
@@ -401,7 +406,7 @@ pub(super) fn gauss_steps(
             days_in = [0.0; 7];
         }
         days_in[weekday(origin, t)] += 1.0;
-        let week = r.growth(&[0.0; 7]);
+        let week = r.week();
         let growth = r.growth(&days_in);
         let kk = k / week.sqrt();
         let Some(h) = stats::cusum_threshold(arl0, kk) else {
