@@ -281,7 +281,7 @@ async fn change(
                 known.insert(o.id, o.clone());
             }
             let mut delta = analytics::rollup::RollupDelta::new();
-            crate::pipeline::conversation_delta(
+            crate::planner::conversation_delta(
                 &mut delta,
                 Some(&before),
                 conv,

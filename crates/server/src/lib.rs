@@ -8,6 +8,7 @@ pub mod error;
 pub mod insights;
 pub mod metrics;
 pub mod pipeline;
+mod planner;
 pub mod rollups;
 pub mod web;
 pub mod webhooks;

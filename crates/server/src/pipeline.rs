@@ -2,23 +2,23 @@
 //! route → persist with events, one write transaction per batch.
 //!
 //! Enrichment (the CPU-heavy part) runs on all cores before the write
-//! transaction opens; threading and routing run inside it, against state the
-//! store loads for the whole batch in a handful of queries.
+//! transaction opens. Threading and routing (the [`crate::planner`]) run
+//! against state the store loads for the whole batch in a handful of queries:
+//! inside the batch's transaction, or, in a run of batches, while the
+//! previous batch is written (checked by the store when it writes).
 
 use crate::config::Settings;
-use analytics::rollup::{Attribution, ConvFacts, RollupDelta};
+use crate::planner::{Carry, Rules, plan_batch};
+use analytics::rollup::Attribution;
 use domain::record::Record;
-use domain::routing::{Router, RoutingInput};
-use domain::threading::{ThreadDecision, ThreadingConfig, thread_inbound, thread_outbound};
-use domain::{Conversation, ConversationId, CustomerId, Direction, MessageId, Signals};
+use domain::routing::Router;
+use domain::{Direction, Signals};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use store::ingest::{
-    Key, KnownCustomer, LifecycleRow, NewCustomer, NewIdentity, RecordKind, SurveyRow,
-};
-use store::{IngestContext, IngestKeys, IngestPlan, MessageRow, NewEvent, Store};
+use store::ingest::{Premade, RecordKind};
+use store::{IngestKeys, Store};
 
 /// One input item and where it came from (a line number or a batch index),
 /// so that errors can name it.
@@ -80,9 +80,7 @@ pub struct Pipeline {
     store: Store,
     config: nlp::NlpConfig,
     enrichers: std::sync::RwLock<Arc<Enrichers>>,
-    router: Router,
-    threading: ThreadingConfig,
-    attribution: Attribution,
+    rules: Arc<Rules>,
 }
 
 impl Pipeline {
@@ -104,9 +102,11 @@ impl Pipeline {
                 default,
                 by_brand: HashMap::new(),
             })),
-            router,
-            threading: settings.threading,
-            attribution: settings.attribution(),
+            rules: Arc::new(Rules {
+                router,
+                threading: settings.threading,
+                attribution: settings.attribution(),
+            }),
         })
     }
 
@@ -170,7 +170,7 @@ impl Pipeline {
     }
 
     pub fn attribution(&self) -> &Attribution {
-        &self.attribution
+        &self.rules.attribution
     }
 
     /// The enrichers in force now.
@@ -198,8 +198,10 @@ impl Pipeline {
 
     /// Ingests batches in order, each in its own transaction, preparing (reading,
     /// validating, enriching) the next batch on a blocking thread while the
-    /// current one is written. `batches` runs on that thread too, so it may parse
-    /// a file; `done` hears of each written batch with its number of items.
+    /// current one is written, and planning it (threading, routing) as soon as
+    /// the current one's plan is final. `batches` runs on that thread too, so it
+    /// may parse a file; `done` hears of each written batch with its number of
+    /// items.
     pub async fn ingest_batches<I>(
         &self,
         batches: I,
@@ -225,10 +227,50 @@ impl Pipeline {
             }
         });
         let mut report = IngestReport::default();
-        while let Some((prepared, n)) = rx.recv().await {
-            let r = self.write(prepared).await?;
+        let (mut current, empties) = next_nonempty(&mut rx).await;
+        for (r, n) in empties {
             done(&r, n);
             report.merge(r);
+        }
+        while let Some(batch) = current {
+            let (fixed_tx, fixed_rx) = tokio::sync::oneshot::channel::<(i64, Carry)>();
+            let n = batch.n;
+            let write = self.write_planned(batch, move |head, out| {
+                if let Some(carry) = out.1.take() {
+                    let _ = fixed_tx.send((head, carry));
+                }
+            });
+            // Its own task, so that reading and planning the next batch (CPU
+            // work on the runtime's other thread) never delays this batch's
+            // statements.
+            let (store, rules) = (self.store.clone(), self.rules.clone());
+            let mut rx_ahead = rx;
+            let ahead = tokio::spawn(async move {
+                let (next, empties) = next_nonempty(&mut rx_ahead).await;
+                let next = match (next, fixed_rx.await) {
+                    (Some(next), Ok((head, carry))) => {
+                        plan_ahead(&store, rules, next, head, carry).await.map(Some)
+                    }
+                    // Without a final plan for the current batch (its write
+                    // failed), the next one is not planned ahead.
+                    (next, _) => Ok(next),
+                };
+                (rx_ahead, next.map(|next| (next, empties)))
+            });
+            let written = write.await;
+            let (back, ahead) = ahead
+                .await
+                .map_err(|e| store::StoreError::Task(format!("planning ahead: {e}")))?;
+            rx = back;
+            let r = written?;
+            done(&r, n);
+            report.merge(r);
+            let (next, empties) = ahead?;
+            for (r, n) in empties {
+                done(&r, n);
+                report.merge(r);
+            }
+            current = next;
         }
         producer
             .await
@@ -239,28 +281,38 @@ impl Pipeline {
     /// Writes a prepared batch in one transaction: dedupe, identify, thread,
     /// route and persist with events and rollups.
     pub async fn write(&self, prepared: Prepared) -> Result<IngestReport, store::StoreError> {
-        let Prepared {
-            mut report,
+        if prepared.valid.is_empty() {
+            return Ok(prepared.report);
+        }
+        let batch = Pending::new(prepared, 0);
+        self.write_planned(batch, |_, _| {}).await
+    }
+
+    /// Writes a batch, with the plan made for it ahead when there is one (the
+    /// store plans it again if another writer came in between).
+    async fn write_planned(
+        &self,
+        batch: Pending,
+        fixed: impl FnOnce(i64, &mut Planned),
+    ) -> Result<IngestReport, store::StoreError> {
+        let started = std::time::Instant::now();
+        let Pending {
+            keys,
             valid,
             signals,
-        } = prepared;
-        if valid.is_empty() {
-            return Ok(report);
-        }
-        let started = std::time::Instant::now();
-        let keys = collect_keys(&valid);
-        let router = &self.router;
-        let threading = &self.threading;
-        let attribution = &self.attribution;
-        let report = self
+            report,
+            premade,
+            ..
+        } = batch;
+        let rules = &*self.rules;
+        let (report, _) = self
             .store
-            .ingest(&keys, move |ctx| {
-                let mut planner = Planner::new(ctx, router, threading, attribution);
-                for (it, sig) in valid.into_iter().zip(signals) {
-                    planner.add(it, sig, &mut report);
-                }
-                (planner.finish(), report)
-            })
+            .ingest_planned(
+                &keys,
+                premade,
+                move |ctx| plan_batch(ctx, None, rules, valid, signals, report),
+                fixed,
+            )
             .await?;
         tracing::debug!(
             total_us = started.elapsed().as_micros() as u64,
@@ -268,6 +320,76 @@ impl Pipeline {
         );
         Ok(report)
     }
+}
+
+/// Plans `batch` on a context read outside any write lock, overlaid with the
+/// previous batch's uncommitted changes; valid while the event chain's head
+/// is `head`.
+async fn plan_ahead(
+    store: &Store,
+    rules: Arc<Rules>,
+    mut batch: Pending,
+    head: i64,
+    carry: Carry,
+) -> Result<Pending, store::StoreError> {
+    let ctx = store.read_context(&batch.keys).await?;
+    // The items stay with the batch in case the store must plan it again.
+    let (valid, signals, report) = (
+        batch.valid.clone(),
+        batch.signals.clone(),
+        batch.report.clone(),
+    );
+    let (plan, out) = tokio::task::spawn_blocking(move || {
+        plan_batch(ctx, Some(carry), &rules, valid, signals, report)
+    })
+    .await
+    .map_err(|e| store::StoreError::Task(format!("planning: {e}")))?;
+    batch.premade = Some(Premade { plan, out, head });
+    Ok(batch)
+}
+
+/// What a plan returns besides its rows: the batch's report, and what the
+/// next batch needs of it.
+type Planned = (IngestReport, Option<Carry>);
+
+/// A batch with items to write, and its plan when made ahead.
+struct Pending {
+    keys: IngestKeys,
+    valid: Vec<Item>,
+    signals: Vec<Option<Signals>>,
+    report: IngestReport,
+    /// Items read for this batch, valid or not (for the progress callback).
+    n: usize,
+    premade: Option<Premade<Planned>>,
+}
+
+impl Pending {
+    fn new(p: Prepared, n: usize) -> Self {
+        Self {
+            keys: collect_keys(&p.valid),
+            valid: p.valid,
+            signals: p.signals,
+            report: p.report,
+            n,
+            premade: None,
+        }
+    }
+}
+
+/// The next prepared batch with items, and the reports of the empty ones
+/// (every item rejected while reading) that came before it.
+async fn next_nonempty(
+    rx: &mut tokio::sync::mpsc::Receiver<(Prepared, usize)>,
+) -> (Option<Pending>, Vec<(IngestReport, usize)>) {
+    let mut empties = Vec::new();
+    while let Some((p, n)) = rx.recv().await {
+        if p.valid.is_empty() {
+            empties.push((p.report, n));
+        } else {
+            return (Some(Pending::new(p, n)), empties);
+        }
+    }
+    (None, empties)
 }
 
 /// Input for [`Pipeline::ingest_batches`]: items, and what was already found
@@ -367,472 +489,4 @@ fn collect_keys(items: &[Item]) -> IngestKeys {
         }
     }
     keys
-}
-
-const PIPELINE: &str = "system:pipeline";
-
-/// Turns a batch into writes, applying the domain's threading and routing
-/// rules against the loaded context and the batch's own earlier items.
-struct Planner<'a> {
-    ctx: IngestContext,
-    router: &'a Router,
-    threading: &'a ThreadingConfig,
-    /// Each customer's latest conversation (state lives in `ctx.conversations`).
-    latest: HashMap<CustomerId, ConversationId>,
-    /// Messages already placed by this batch: key → (conversation, customer).
-    placed: HashMap<Key, (Option<ConversationId>, Option<CustomerId>)>,
-    /// Conversations changed by this batch, in first-touch order.
-    touched: Vec<ConversationId>,
-    touched_set: HashSet<ConversationId>,
-    /// Touched conversations as loaded (`None`: opened by this batch).
-    before: HashMap<ConversationId, Option<Conversation>>,
-    attribution: &'a Attribution,
-    rollups: RollupDelta,
-    plan: IngestPlan,
-}
-
-impl<'a> Planner<'a> {
-    fn new(
-        mut ctx: IngestContext,
-        router: &'a Router,
-        threading: &'a ThreadingConfig,
-        attribution: &'a Attribution,
-    ) -> Self {
-        let mut latest = HashMap::with_capacity(ctx.latest.len());
-        for (customer, conv) in ctx.latest.drain() {
-            latest.insert(customer, conv.id);
-            ctx.conversations.entry(conv.id).or_insert(conv);
-        }
-        Self {
-            ctx,
-            latest,
-            router,
-            threading,
-            placed: HashMap::new(),
-            touched: Vec::new(),
-            touched_set: HashSet::new(),
-            before: HashMap::new(),
-            attribution,
-            rollups: RollupDelta::new(),
-            plan: IngestPlan::default(),
-        }
-    }
-
-    /// Call before changing a conversation: remembers its state as loaded,
-    /// from which the batch's rollup delta is computed.
-    fn touch(&mut self, id: ConversationId) {
-        if self.touched_set.insert(id) {
-            self.touched.push(id);
-            let before = self.ctx.conversations.get(&id).cloned();
-            self.before.insert(id, before);
-        }
-    }
-
-    /// The conversation (and its customer) a message key belongs to.
-    fn locate(&self, key: &Key) -> Option<(Option<ConversationId>, Option<CustomerId>)> {
-        self.placed
-            .get(key)
-            .or_else(|| self.ctx.referenced.get(key))
-            .copied()
-    }
-
-    fn conversation_of(&self, key: &Key) -> Option<&Conversation> {
-        self.locate(key)
-            .and_then(|(c, _)| c)
-            .and_then(|c| self.ctx.conversations.get(&c))
-    }
-
-    fn add(&mut self, it: Item, signals: Option<Signals>, report: &mut IngestReport) {
-        let origin = it.origin;
-        let outcome = match it.record {
-            Record::Message(m) => self.add_message(m, signals),
-            Record::Lifecycle(l) => self.add_lifecycle(l),
-            Record::Survey(s) => self.add_survey(s),
-            Record::Feedback(f) => self.add_simple(RecordKind::Feedback, f.id.clone(), |p| {
-                p.plan.events.push(NewEvent::new(
-                    f.at,
-                    PIPELINE,
-                    "feedback.received",
-                    "feedback",
-                    &f.id,
-                    serde_json::json!({ "channel": f.channel }),
-                ));
-                p.plan.feedback.push(f);
-            }),
-            Record::Change(c) => self.add_simple(RecordKind::Change, c.id.clone(), |p| {
-                p.plan.events.push(NewEvent::new(
-                    c.at,
-                    PIPELINE,
-                    "change.recorded",
-                    "change",
-                    &c.id,
-                    serde_json::json!({ "kind": c.kind, "title": c.title, "owner_team": c.owner_team }),
-                ));
-                p.plan.changes.push(c);
-            }),
-        };
-        match outcome {
-            Outcome::Accepted => report.accepted += 1,
-            Outcome::Duplicate => report.duplicates += 1,
-            Outcome::Rejected(reason) => report.reject(origin, reason),
-        }
-    }
-
-    fn add_simple(
-        &mut self,
-        kind: RecordKind,
-        id: String,
-        write: impl FnOnce(&mut Self),
-    ) -> Outcome {
-        if !self.ctx.existing_records.insert((kind, id)) {
-            return Outcome::Duplicate;
-        }
-        write(self);
-        Outcome::Accepted
-    }
-
-    /// The author's customer, created with its identity when unknown (the
-    /// flag says so).
-    fn customer_for(&mut self, m: &domain::InboundMessage) -> (KnownCustomer, bool) {
-        let key = (m.channel, m.author.id.clone());
-        if let Some(c) = self.ctx.customers.get(&key) {
-            return (c.clone(), false);
-        }
-        let id = CustomerId::new();
-        let name = m.author.name.clone().or_else(|| m.author.handle.clone());
-        self.plan.customers.push(NewCustomer {
-            id,
-            display_name: name.clone(),
-            created_at: m.created_at,
-        });
-        self.plan.identities.push(NewIdentity {
-            channel: m.channel,
-            external_user_id: m.author.id.clone(),
-            customer_id: id,
-            handle: m.author.handle.clone(),
-            display_name: m.author.name.clone(),
-            followers: m.author.followers,
-        });
-        let known = KnownCustomer {
-            id,
-            tags: Vec::new(),
-        };
-        self.ctx.customers.insert(key, known.clone());
-        (known, true)
-    }
-
-    fn add_message(&mut self, m: domain::InboundMessage, signals: Option<Signals>) -> Outcome {
-        let key: Key = (m.channel, m.external_id.clone());
-        if self.ctx.existing_messages.contains(&key) || self.placed.contains_key(&key) {
-            return Outcome::Duplicate;
-        }
-        let parent_key = m.in_reply_to.as_ref().map(|p| (m.channel, p.clone()));
-        let parent = parent_key
-            .as_ref()
-            .and_then(|k| self.conversation_of(k))
-            .map(Conversation::as_ref);
-        // One event per message records all its consequences: a customer
-        // created, a conversation opened (with the routing that placed it).
-        let mut consequences = serde_json::Map::new();
-        let (conversation_id, customer_id, action) = match m.direction {
-            Direction::Inbound => {
-                let (customer, created) = self.customer_for(&m);
-                if created {
-                    consequences.insert("customer_created".into(), serde_json::json!(true));
-                }
-                let latest = self
-                    .latest
-                    .get(&customer.id)
-                    .and_then(|id| self.ctx.conversations.get(id))
-                    .map(Conversation::as_ref);
-                let decision = thread_inbound(
-                    customer.id,
-                    m.created_at,
-                    parent.as_ref(),
-                    latest.as_ref(),
-                    self.threading,
-                );
-                let sig = signals.clone().unwrap_or_default();
-                let routing = self.router.route(&RoutingInput {
-                    channel: m.channel,
-                    visibility: m.visibility,
-                    language: sig.language.as_deref(),
-                    topic: sig.topic.as_deref(),
-                    sentiment: &sig.sentiment,
-                    influence: sig.influence,
-                    text: &m.text,
-                    customer_tags: &customer.tags,
-                });
-                let score = signals
-                    .as_ref()
-                    .filter(|s| s.sentiment != "unclassified")
-                    .map(|s| s.sentiment_score);
-                let repeat_of = match decision {
-                    ThreadDecision::Join(_) => None,
-                    ThreadDecision::New { repeat_of } => repeat_of,
-                    // Customer messages are never unthreaded; treat it as new.
-                    ThreadDecision::Unthreaded => None,
-                };
-                let conv_id = match decision {
-                    ThreadDecision::Join(id) => id,
-                    _ => {
-                        let conv = Conversation::open(
-                            customer.id,
-                            m.channel,
-                            m.created_at,
-                            &routing,
-                            repeat_of,
-                        );
-                        consequences.insert(
-                            "opened".into(),
-                            serde_json::json!({
-                                "queue": routing.queue,
-                                "priority": routing.priority,
-                                "tags": routing.tags,
-                                "rules": routing.matched,
-                                "repeat_of": repeat_of,
-                            }),
-                        );
-                        let id = conv.id;
-                        // New in this batch: nothing to subtract.
-                        self.touched_set.insert(id);
-                        self.touched.push(id);
-                        self.before.insert(id, None);
-                        self.ctx.conversations.insert(id, conv);
-                        id
-                    }
-                };
-                self.touch(conv_id);
-                if let Some(s) = &signals {
-                    consequences.insert("sentiment".into(), serde_json::json!(s.sentiment));
-                    consequences.insert(
-                        "sentiment_score".into(),
-                        serde_json::json!(s.sentiment_score),
-                    );
-                    consequences.insert("topic".into(), serde_json::json!(s.topic));
-                }
-                let Some(conv) = self.ctx.conversations.get_mut(&conv_id) else {
-                    return Outcome::Rejected(format!(
-                        "message {}: its conversation vanished",
-                        m.external_id
-                    ));
-                };
-                conv.add_inbound(m.created_at, score, sig.topic.as_deref(), &routing);
-                self.rollups.inbound_message(
-                    m.created_at,
-                    m.channel,
-                    sig.topic.as_deref(),
-                    &conv.queue,
-                    &sig.sentiment,
-                    sig.sentiment_score,
-                    self.attribution,
-                );
-                self.latest.insert(customer.id, conv_id);
-                (Some(conv_id), Some(customer.id), "message.received")
-            }
-            Direction::Outbound => match thread_outbound(parent.as_ref()) {
-                ThreadDecision::Join(id) => match self.touch_mut(id) {
-                    Some(conv) => {
-                        conv.add_outbound_by(m.created_at, &m.author.id);
-                        (Some(id), Some(conv.customer_id), "message.sent")
-                    }
-                    None => (None, None, "message.sent"),
-                },
-                _ => (None, None, "message.sent"),
-            },
-        };
-        let id = MessageId::new();
-        let subject = conversation_id.map_or_else(|| id.to_string(), |c| c.to_string());
-        consequences.insert("message_id".into(), serde_json::json!(id));
-        consequences.insert("channel".into(), serde_json::json!(m.channel));
-        consequences.insert("external_id".into(), serde_json::json!(m.external_id));
-        if let Some(c) = customer_id {
-            consequences.insert("customer_id".into(), serde_json::json!(c));
-        }
-        self.plan.events.push(NewEvent::new(
-            m.created_at,
-            PIPELINE,
-            action,
-            if conversation_id.is_some() {
-                "conversation"
-            } else {
-                "message"
-            },
-            subject,
-            serde_json::Value::Object(consequences),
-        ));
-        self.placed.insert(key, (conversation_id, customer_id));
-        self.plan.messages.push(MessageRow {
-            id,
-            conversation_id,
-            customer_id,
-            message: m,
-            signals,
-            sent_by: None,
-        });
-        Outcome::Accepted
-    }
-
-    fn add_lifecycle(&mut self, l: domain::record::LifecycleEvent) -> Outcome {
-        if self
-            .ctx
-            .existing_records
-            .contains(&(RecordKind::Lifecycle, l.id.clone()))
-        {
-            return Outcome::Duplicate;
-        }
-        let key = (l.channel, l.message_id.clone());
-        let Some(conv_id) = self.locate(&key).and_then(|(c, _)| c) else {
-            return Outcome::Rejected(format!(
-                "{}: message {} on {} is not in any conversation",
-                l.action.name(),
-                l.message_id,
-                l.channel
-            ));
-        };
-        self.touch(conv_id);
-        let Some(conv) = self.ctx.conversations.get_mut(&conv_id) else {
-            return Outcome::Rejected(format!(
-                "{}: conversation {conv_id} not loaded",
-                l.action.name()
-            ));
-        };
-        if let Err(e) = conv.apply(&l.action, l.at) {
-            return Outcome::Rejected(format!("{} {}: {e}", l.action.name(), l.id));
-        }
-        self.ctx
-            .existing_records
-            .insert((RecordKind::Lifecycle, l.id.clone()));
-        let action = format!("conversation.{}", past_tense(&l.action));
-        self.plan.events.push(NewEvent::new(
-            l.at,
-            &l.actor,
-            &action,
-            "conversation",
-            conv_id,
-            serde_json::json!({ "record_id": l.id, "action": l.action }),
-        ));
-        self.plan.lifecycle.push(LifecycleRow {
-            id: l.id,
-            conversation_id: conv_id,
-            action: l.action.name().to_string(),
-            actor: l.actor,
-            at: l.at,
-        });
-        Outcome::Accepted
-    }
-
-    fn add_survey(&mut self, s: domain::record::SurveyAnswer) -> Outcome {
-        if self
-            .ctx
-            .existing_records
-            .contains(&(RecordKind::Survey, s.id.clone()))
-        {
-            return Outcome::Duplicate;
-        }
-        let key = (s.channel, s.message_id.clone());
-        let Some(conv) = self
-            .locate(&key)
-            .and_then(|(c, _)| c)
-            .and_then(|c| self.ctx.conversations.get(&c))
-        else {
-            return Outcome::Rejected(format!(
-                "survey {}: message {} on {} is not in any conversation",
-                s.id, s.message_id, s.channel
-            ));
-        };
-        let (conv_id, customer_id) = (conv.id, conv.customer_id);
-        self.rollups.survey(
-            &s,
-            ConvFacts::new(conv).responder(conv.first_responder.as_deref()),
-            self.attribution,
-        );
-        self.ctx
-            .existing_records
-            .insert((RecordKind::Survey, s.id.clone()));
-        self.plan.events.push(NewEvent::new(
-            s.at,
-            PIPELINE,
-            "survey.answered",
-            "conversation",
-            conv_id,
-            serde_json::json!({ "record_id": s.id, "kind": s.kind, "score": s.score }),
-        ));
-        self.plan.surveys.push(SurveyRow {
-            id: s.id,
-            conversation_id: conv_id,
-            customer_id,
-            kind: s.kind,
-            score: s.score,
-            comment: s.comment,
-            at: s.at,
-        });
-        Outcome::Accepted
-    }
-
-    fn touch_mut(&mut self, id: ConversationId) -> Option<&mut Conversation> {
-        self.touch(id);
-        self.ctx.conversations.get_mut(&id)
-    }
-
-    fn finish(mut self) -> IngestPlan {
-        for id in &self.touched {
-            let Some(after) = self.ctx.conversations.get(id) else {
-                continue;
-            };
-            let before = self.before.get(id).and_then(Option::as_ref);
-            conversation_delta(
-                &mut self.rollups,
-                before,
-                after,
-                &self.ctx.conversations,
-                self.attribution,
-            );
-            self.plan.conversations.push(after.clone());
-        }
-        self.plan.rollups = self.rollups.into_cells();
-        self.plan
-    }
-}
-
-enum Outcome {
-    Accepted,
-    Duplicate,
-    Rejected(String),
-}
-
-fn past_tense(a: &domain::conversation::LifecycleAction) -> &'static str {
-    match a {
-        domain::conversation::LifecycleAction::Resolve => "resolved",
-        domain::conversation::LifecycleAction::Reopen => "reopened",
-        domain::conversation::LifecycleAction::Escalate { .. } => "escalated",
-    }
-}
-
-/// Adds the rollup difference between two states of a conversation. The
-/// conversation it repeats (when loaded) is passed on both sides, so that its
-/// first-contact resolution is revoked exactly once.
-pub fn conversation_delta(
-    delta: &mut RollupDelta,
-    before: Option<&Conversation>,
-    after: &Conversation,
-    known: &HashMap<ConversationId, Conversation>,
-    attribution: &Attribution,
-) {
-    let original = after.repeat_of.and_then(|r| known.get(&r));
-    let original_responder = original.and_then(|o| o.first_responder.as_deref());
-    fn facts<'c>(
-        c: &'c Conversation,
-        original: Option<&'c Conversation>,
-        original_responder: Option<&'c str>,
-    ) -> ConvFacts<'c> {
-        ConvFacts::new(c)
-            .responder(c.first_responder.as_deref())
-            .repeating(original, original_responder)
-    }
-    delta.conversation_changed(
-        before.map(|b| facts(b, original, original_responder)),
-        facts(after, original, original_responder),
-        attribution,
-    );
 }

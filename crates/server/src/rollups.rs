@@ -25,7 +25,7 @@ pub async fn rebuild(store: &Store, attribution: &Attribution) -> Result<usize, 
             .map(|c| (c.id, c))
             .collect();
         for conv in &page {
-            crate::pipeline::conversation_delta(&mut delta, None, conv, &originals, attribution);
+            crate::planner::conversation_delta(&mut delta, None, conv, &originals, attribution);
         }
     }
     let mut after = None;

@@ -9,7 +9,9 @@
 use crate::cell_cache::{CellCache, Staged};
 use crate::checkpoint::{self, Checkpointer};
 use crate::event_log::{self, GENESIS};
-use crate::ingest::{IngestContext, IngestKeys, IngestPlan, Key, KnownCustomer, NewCustomer};
+use crate::ingest::{
+    IngestContext, IngestKeys, IngestPlan, Key, KnownCustomer, NewCustomer, Premade,
+};
 use crate::rows::*;
 use crate::{Result, StoreError, migrations};
 use domain::{Channel, Conversation, ConversationId, CustomerId, MessageId};
@@ -1165,6 +1167,15 @@ macro_rules! shared_methods {
                 Ok(())
             }
 
+            /// Loads the context for `keys` on a read connection, without the write
+            /// lock, for a plan that [`Self::ingest_planned`] validates when it writes.
+            pub async fn read_context(&self, keys: &IngestKeys) -> Result<IngestContext> {
+                let mut tx = self.read.begin().await?;
+                let ctx = Self::load_context(&mut tx, keys).await?;
+                tx.rollback().await?;
+                Ok(ctx)
+            }
+
             /// One batch in one transaction: load what `keys` name, let `plan` decide, write
             /// the plan. Linking the events into the hash chain and merging the rollup cells
             /// run on blocking threads while the rows are written.
@@ -1173,15 +1184,41 @@ macro_rules! shared_methods {
                 keys: &IngestKeys,
                 plan: impl FnOnce(IngestContext) -> (IngestPlan, T),
             ) -> Result<T> {
+                self.ingest_planned(keys, None, plan, |_, _| {}).await
+            }
+
+            /// [`Self::ingest`] with a plan possibly made in advance. `premade` is written
+            /// as it is when the event chain's head is still the one it assumed; otherwise
+            /// (or without one) the context is loaded inside the transaction and `plan`
+            /// decides. `fixed` hears, once the plan is final and before its rows are
+            /// written, the chain head this batch leaves behind, so that the caller can
+            /// plan the next batch while this one is written.
+            pub async fn ingest_planned<T>(
+                &self,
+                keys: &IngestKeys,
+                premade: Option<Premade<T>>,
+                plan: impl FnOnce(IngestContext) -> (IngestPlan, T),
+                fixed: impl FnOnce(i64, &mut T),
+            ) -> Result<T> {
                 let t0 = std::time::Instant::now();
                 let mut tx = self.begin_write().await?;
-                let ctx = Self::load_context(&mut tx, keys).await?;
-                let t1 = t0.elapsed();
-                let (mut plan, out) = plan(ctx);
-                let t2 = t0.elapsed();
-                let events = std::mem::take(&mut plan.events);
-                let rollups = std::mem::take(&mut plan.rollups);
                 let (seq, prev) = Self::chain_head(&mut tx).await?;
+                let ahead = premade.is_some();
+                let (mut plan, mut out) = match premade {
+                    Some(p) if p.head == seq => (p.plan, p.out),
+                    _ => {
+                        if ahead {
+                            tracing::debug!(head = seq, "another writer came between batches: planning again");
+                        }
+                        let ctx = Self::load_context(&mut tx, keys).await?;
+                        plan(ctx)
+                    }
+                };
+                let t1 = t0.elapsed();
+                let events = std::mem::take(&mut plan.events);
+                let next_head = seq + i64::try_from(events.len()).map_err(|e| corrupt("event count", e))?;
+                fixed(next_head, &mut out);
+                let rollups = std::mem::take(&mut plan.rollups);
                 let linking = tokio::task::spawn_blocking(move || link_events(events, seq, prev));
                 let merging = if rollups.is_empty() {
                     None
@@ -1210,9 +1247,9 @@ macro_rules! shared_methods {
                     self.cells.install(staged);
                 }
                 tracing::debug!(
-                    load_us = t1.as_micros() as u64,
-                    plan_us = (t2 - t1).as_micros() as u64,
-                    prepare_us = (t3 - t2).as_micros() as u64,
+                    load_and_plan_us = t1.as_micros() as u64,
+                    ahead,
+                    prepare_us = (t3 - t1).as_micros() as u64,
                     write_us = (t4 - t3).as_micros() as u64,
                     rollups_us = (t5 - t4).as_micros() as u64,
                     events_us = (t6 - t5).as_micros() as u64,
@@ -1243,6 +1280,11 @@ macro_rules! shared_methods {
                     Ok(extra) => extra,
                     Err(e) => return Ok(Err(e)),
                 };
+                // The audit trail, and the chain head that plans made ahead of their
+                // transaction check (`ingest_planned`), need an event for every change.
+                if extra.events.is_empty() {
+                    return Err(StoreError::Unrecorded(format!("conversation {id}")));
+                }
                 Self::upsert_conversations(&mut tx, std::slice::from_ref(&conv)).await?;
                 Self::insert_messages(&mut tx, &extra.messages).await?;
                 for n in &extra.notes {

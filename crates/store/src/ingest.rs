@@ -98,6 +98,19 @@ pub struct IngestPlan {
     pub rollups: Vec<(analytics::rollup::CellKey, analytics::Cell)>,
 }
 
+/// A plan made outside the write transaction, on a context read while the
+/// previous batch was being written (see `Store::ingest_planned`). It holds
+/// only if the event chain's head is still `head` when its transaction
+/// begins: every write that changes what a plan reads appends events, so any
+/// other writer in between moves the head and the batch is planned again.
+#[derive(Debug)]
+pub struct Premade<T> {
+    pub plan: IngestPlan,
+    pub out: T,
+    /// The sequence number of the last event the plan assumed to be stored.
+    pub head: i64,
+}
+
 /// Which table keeps a non-message record's id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RecordKind {

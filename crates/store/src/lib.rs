@@ -39,6 +39,8 @@ pub enum StoreError {
     Conflict(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    #[error("a change to {0} came without an event recording it")]
+    Unrecorded(String),
     #[error("background task failed: {0}")]
     Task(String),
 }
@@ -111,6 +113,27 @@ impl Store {
         plan: impl FnOnce(IngestContext) -> (IngestPlan, T),
     ) -> Result<T> {
         dispatch!(self, s => s.ingest(keys, plan).await)
+    }
+
+    /// Loads the context for `keys` on a read connection, outside the write
+    /// lock, for a plan made ahead and checked by [`Store::ingest_planned`].
+    pub async fn read_context(&self, keys: &IngestKeys) -> Result<IngestContext> {
+        dispatch!(self, s => s.read_context(keys).await)
+    }
+
+    /// Like [`Store::ingest`], with a plan possibly made in advance: it is
+    /// written when the event chain's head is still the one it assumed, and
+    /// otherwise the batch is planned again inside the transaction. `fixed`
+    /// hears the chain head this batch leaves once its plan is final, before
+    /// its rows are written.
+    pub async fn ingest_planned<T>(
+        &self,
+        keys: &IngestKeys,
+        premade: Option<ingest::Premade<T>>,
+        plan: impl FnOnce(IngestContext) -> (IngestPlan, T),
+        fixed: impl FnOnce(i64, &mut T),
+    ) -> Result<T> {
+        dispatch!(self, s => s.ingest_planned(keys, premade, plan, fixed).await)
     }
 
     /// Loads a conversation (and the one it repeats, if any), lets `change`

@@ -314,3 +314,104 @@ async fn cached_cells_see_other_writers(backend: &str) {
     finish(scratch, a).await;
 }
 on_both!(cached_cells_see_other_writers);
+
+/// A plan made ahead (on a context read outside the write lock) is written
+/// as it is while no other writer came in between; after another write, the
+/// batch is planned again inside its transaction and the stale plan is dropped.
+async fn plans_made_ahead_hold_only_without_other_writers(backend: &str) {
+    let Some((scratch, store)) = fresh(backend).await else {
+        return;
+    };
+    let (ka, pa) = plan(2);
+    let customer = pa.customers[0].id;
+    let mut head = 0;
+    store
+        .ingest_planned(&ka, None, |_| (pa, ()), |h, _| head = h)
+        .await
+        .unwrap();
+    let last = |events: Vec<store::EventRow>| events.last().map_or(0, |e| e.seq);
+    assert_eq!(
+        head,
+        last(store.events(0, 100).await.unwrap()),
+        "head after the batch"
+    );
+    assert_eq!(head, 2);
+
+    // The next batch, read and planned outside any transaction.
+    let one = |id: &str| {
+        let (mut k, mut p) = plan(1);
+        p.customers.clear();
+        p.identities.clear();
+        p.conversations.clear();
+        p.messages[0].message.external_id = id.into();
+        p.messages[0].conversation_id = None;
+        p.messages[0].customer_id = Some(customer);
+        k.messages = vec![(Channel::Facebook, id.to_string())];
+        (k, p)
+    };
+    let (kb, pb) = one("b-ahead");
+    let ctx = store.read_context(&ka).await.unwrap();
+    assert_eq!(
+        ctx.existing_messages.len(),
+        2,
+        "the read sees committed rows"
+    );
+    let premade = store::ingest::Premade {
+        plan: pb,
+        out: "ahead",
+        head,
+    };
+    let (_, again) = one("b-again");
+    let used = store
+        .ingest_planned(&kb, Some(premade), |_| (again, "again"), |h, _| head = h)
+        .await
+        .unwrap();
+    assert_eq!(
+        used, "ahead",
+        "nobody wrote in between: the premade plan holds"
+    );
+
+    // Another writer in between: the plan made ahead is stale.
+    let (kc, pc) = one("c-ahead");
+    let premade = store::ingest::Premade {
+        plan: pc,
+        out: "ahead",
+        head,
+    };
+    store
+        .tag_customer(customer, "vip", "agent:x")
+        .await
+        .unwrap();
+    let (_, again) = one("c-again");
+    let mut replanned_ctx = None;
+    let used = store
+        .ingest_planned(
+            &kc,
+            Some(premade),
+            |ctx| {
+                replanned_ctx = Some(ctx);
+                (again, "again")
+            },
+            |_, _| {},
+        )
+        .await
+        .unwrap();
+    assert_eq!(used, "again", "the tag moved the chain head");
+    assert!(
+        replanned_ctx.is_some(),
+        "the context was loaded in the transaction"
+    );
+    let keys = IngestKeys {
+        messages: ["b-ahead", "b-again", "c-ahead", "c-again"]
+            .iter()
+            .map(|id| (Channel::Facebook, id.to_string()))
+            .collect(),
+        ..Default::default()
+    };
+    let stored = store.read_context(&keys).await.unwrap().existing_messages;
+    let mut ids: Vec<_> = stored.into_iter().map(|(_, id)| id).collect();
+    ids.sort();
+    assert_eq!(ids, ["b-ahead", "c-again"]);
+    finish(scratch, store).await;
+}
+on_both!(plans_made_ahead_hold_only_without_other_writers);
