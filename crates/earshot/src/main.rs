@@ -5,6 +5,7 @@ mod bench;
 mod bench_dashboard;
 mod cli;
 mod import;
+mod memory;
 mod nlp_cmd;
 
 use clap::Parser;
@@ -19,6 +20,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    memory::tune();
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
