@@ -76,7 +76,7 @@ pub struct ImportArgs {
     #[arg(long, value_enum, default_value = "jsonl")]
     pub format: Format,
     /// Records per transaction
-    #[arg(long, default_value_t = 5000)]
+    #[arg(long, default_value_t = crate::import::BATCH)]
     pub batch: usize,
     /// Hide the progress bar
     #[arg(long)]
@@ -172,8 +172,8 @@ pub enum BenchWhat {
         /// Approximate number of messages to ingest
         #[arg(long, default_value_t = 100_000)]
         messages: usize,
-        /// Records per transaction
-        #[arg(long, default_value_t = 5000)]
+        /// Records per transaction (as `import`)
+        #[arg(long, default_value_t = crate::import::BATCH)]
         batch: usize,
     },
 }
