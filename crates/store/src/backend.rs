@@ -1112,7 +1112,7 @@ macro_rules! shared_methods {
                 let t = std::time::Instant::now();
                 Self::upsert_conversations(tx, &plan.conversations).await?;
                 let tc = t.elapsed();
-                Self::insert_messages(tx, &plan.messages).await?;
+                Self::bulk_messages(tx, &plan.messages).await?;
                 tracing::trace!(conv_us = tc.as_micros() as u64, msg_us = (t.elapsed() - tc).as_micros() as u64, "apply parts");
                 for chunk in statement_chunks(&plan.lifecycle) {
                     let mut qb = QueryBuilder::<$DB>::new(
@@ -1239,7 +1239,7 @@ macro_rules! shared_methods {
                 };
                 let t5 = t0.elapsed();
                 let linked = linking.await.map_err(|e| StoreError::Task(format!("linking events: {e}")))?;
-                Self::insert_linked(&mut tx, &linked).await?;
+                Self::bulk_events(&mut tx, &linked).await?;
                 let t6 = t0.elapsed();
                 tx.commit().await?;
                 self.after_commit();
@@ -1923,6 +1923,21 @@ impl SqliteStore {
         self.checkpoints.nudge();
     }
 
+    /// A batch's messages: multi-row statements (SQLite has no faster way in).
+    async fn bulk_messages(
+        tx: &mut sqlx::Transaction<'static, Sqlite>,
+        rows: &[MessageRow],
+    ) -> Result<u64> {
+        Self::insert_messages(tx, rows).await
+    }
+
+    async fn bulk_events(
+        tx: &mut sqlx::Transaction<'static, Sqlite>,
+        rows: &[LinkedEvent],
+    ) -> Result<()> {
+        Self::insert_linked(tx, rows).await
+    }
+
     /// `BEGIN IMMEDIATE` takes SQLite's write lock up front, so a batch never
     /// fails half-way on a lock upgrade when another process writes too.
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Sqlite>> {
@@ -2010,14 +2025,32 @@ impl PgStore {
     /// COPY is PostgreSQL's fastest way in: the raw limit for benchmarks.
     pub async fn raw_insert_messages(&self, rows: &[MessageRow]) -> Result<()> {
         let mut conn = self.write.acquire().await?;
+        Self::copy_rows(
+            &mut conn,
+            &format!("messages ({MSG_COLS})"),
+            rows,
+            write_csv_row,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Rows in CSV through `COPY … FROM STDIN`, sent in ~1 MiB pieces.
+    async fn copy_rows<T>(
+        conn: &mut sqlx::PgConnection,
+        target: &str,
+        rows: &[T],
+        write: fn(&mut Vec<u8>, &T),
+    ) -> Result<u64> {
+        if rows.is_empty() {
+            return Ok(0);
+        }
         let mut copy = conn
-            .copy_in_raw(&format!(
-                "COPY messages ({MSG_COLS}) FROM STDIN WITH (FORMAT csv)"
-            ))
+            .copy_in_raw(&format!("COPY {target} FROM STDIN WITH (FORMAT csv)"))
             .await?;
         let mut buf = Vec::with_capacity(1 << 20);
         for r in rows {
-            write_csv_row(&mut buf, r);
+            write(&mut buf, r);
             if buf.len() > (1 << 20) {
                 copy.send(std::mem::take(&mut buf)).await?;
             }
@@ -2025,31 +2058,83 @@ impl PgStore {
         if !buf.is_empty() {
             copy.send(buf).await?;
         }
-        copy.finish().await?;
+        Ok(copy.finish().await?)
+    }
+
+    /// A batch's messages by COPY (~1.6x the multi-row INSERT here). COPY has
+    /// no `ON CONFLICT`: the batch was planned against the stored keys under
+    /// the write lock, so a duplicate is a fault and fails the transaction.
+    async fn bulk_messages(
+        tx: &mut sqlx::Transaction<'static, Postgres>,
+        rows: &[MessageRow],
+    ) -> Result<u64> {
+        Self::copy_rows(tx, &format!("messages ({MSG_COLS})"), rows, write_csv_row).await
+    }
+
+    async fn bulk_events(
+        tx: &mut sqlx::Transaction<'static, Postgres>,
+        rows: &[LinkedEvent],
+    ) -> Result<()> {
+        Self::copy_rows(
+            tx,
+            "events (seq, at_ms, actor, action, subject_type, subject_id, payload, prev_hash, hash)",
+            rows,
+            write_event_csv,
+        )
+        .await?;
         Ok(())
     }
 }
 
 shared_methods!(PgStore, Postgres);
 
-fn write_csv_row(buf: &mut Vec<u8>, r: &MessageRow) {
-    use std::io::Write;
-    fn field(buf: &mut Vec<u8>, v: Option<&str>) {
-        if let Some(v) = v {
-            buf.push(b'"');
-            for b in v.bytes() {
-                if b == b'"' {
-                    buf.push(b'"');
-                }
-                buf.push(b);
+/// One CSV field and its separator: `None` is NULL (nothing), text is
+/// always quoted (so an empty string stays an empty string).
+fn csv_field(buf: &mut Vec<u8>, v: Option<&str>) {
+    if let Some(v) = v {
+        buf.push(b'"');
+        for b in v.bytes() {
+            if b == b'"' {
+                buf.push(b'"');
             }
-            buf.push(b'"');
+            buf.push(b);
         }
-        buf.push(b',');
+        buf.push(b'"');
     }
+    buf.push(b',');
+}
+
+/// Ends a CSV row (replaces the last field's separator).
+fn csv_end(buf: &mut Vec<u8>) {
+    buf.pop();
+    buf.push(b'\n');
+}
+
+fn write_event_csv(buf: &mut Vec<u8>, r: &LinkedEvent) {
+    let (seq, at) = (r.seq.to_string(), r.at_ms.to_string());
+    for f in [
+        seq.as_str(),
+        at.as_str(),
+        r.event.actor.as_str(),
+        r.event.action.as_str(),
+        r.event.subject_type.as_str(),
+        r.event.subject_id.as_str(),
+        r.payload.as_str(),
+        r.prev.as_str(),
+        r.hash.as_str(),
+    ] {
+        csv_field(buf, Some(f));
+    }
+    csv_end(buf);
+}
+
+/// A message row as `insert_messages` binds it (the same language fallback,
+/// and reals as the f64 the statement would bind, so both paths store the
+/// same values).
+fn write_csv_row(buf: &mut Vec<u8>, r: &MessageRow) {
     let m = &r.message;
     let s = r.signals.as_ref();
-    let num = |v: Option<f32>| v.map(|v| v.to_string());
+    let num = |v: Option<f32>| v.map(|v| f64::from(v).to_string());
     let fields: [Option<String>; 24] = [
         Some(r.id.to_string()),
         Some(m.channel.as_str().into()),
@@ -2061,12 +2146,15 @@ fn write_csv_row(buf: &mut Vec<u8>, r: &MessageRow) {
         Some(m.author.id.clone()),
         m.author.handle.clone(),
         m.author.name.clone(),
-        m.author.followers.map(|f| f.to_string()),
+        m.author
+            .followers
+            .map(|f| i64::try_from(f).unwrap_or(i64::MAX).to_string()),
         m.brand_account.clone(),
         Some(m.text.clone()),
         Some(to_ms(m.created_at).to_string()),
         m.in_reply_to.clone(),
-        s.and_then(|s| s.language.clone()),
+        s.and_then(|s| s.language.clone())
+            .or_else(|| m.language.clone()),
         num(s.map(|s| s.language_confidence)),
         s.map(|s| s.sentiment.clone()),
         num(s.map(|s| s.sentiment_score)),
@@ -2077,10 +2165,9 @@ fn write_csv_row(buf: &mut Vec<u8>, r: &MessageRow) {
         r.sent_by.clone(),
     ];
     for f in &fields {
-        field(buf, f.as_deref());
+        csv_field(buf, f.as_deref());
     }
-    buf.pop();
-    let _ = buf.write_all(b"\n");
+    csv_end(buf);
 }
 
 #[cfg(test)]
