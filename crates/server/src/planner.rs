@@ -377,11 +377,7 @@ impl<'a> Planner<'a> {
     }
 
     fn add_lifecycle(&mut self, l: domain::record::LifecycleEvent) -> Outcome {
-        if self
-            .ctx
-            .existing_records
-            .contains(&(RecordKind::Lifecycle, l.id.clone()))
-        {
+        if self.stored(RecordKind::Lifecycle, &l.id) {
             return Outcome::Duplicate;
         }
         let key = (l.channel, l.message_id.clone());
@@ -426,11 +422,7 @@ impl<'a> Planner<'a> {
     }
 
     fn add_survey(&mut self, s: domain::record::SurveyAnswer) -> Outcome {
-        if self
-            .ctx
-            .existing_records
-            .contains(&(RecordKind::Survey, s.id.clone()))
-        {
+        if self.stored(RecordKind::Survey, &s.id) {
             return Outcome::Duplicate;
         }
         let key = (s.channel, s.message_id.clone());
@@ -471,6 +463,11 @@ impl<'a> Planner<'a> {
             at: s.at,
         });
         Outcome::Accepted
+    }
+
+    /// Whether a record with this id is stored or already in the batch.
+    fn stored(&self, kind: RecordKind, id: &str) -> bool {
+        self.ctx.existing_records.contains(&(kind, id.to_string()))
     }
 
     fn touch_mut(&mut self, id: ConversationId) -> Option<&mut Conversation> {
