@@ -228,8 +228,8 @@ fn deseasonalise(
 }
 
 /// Reference (baseline) of day `t`: mean and standard deviation of the weekday-adjusted daily
-/// values of `[t − guard − days, t − guard)`, the weekday offsets used, and the variance
-/// inflation (1 + ρ)/(1 − ρ) for lag-1 autocorrelation of the baseline days.
+/// values of `[t − guard − days, t − guard)`, the weekday offsets used, and the lag-1
+/// autocorrelation ρ (from up to twice as many days before the guard) with its inflation.
 struct Reference {
     mean: f64,
     sd: f64,
@@ -724,8 +724,9 @@ impl Excursions {
 /// judged day).
 ///
 /// - Means (sentiment, CSAT, log FRT, end sentiment): day t's residual is its weekday-adjusted
-///   value less the baseline mean, prewhitened for lag-1 autocorrelation, over its SD, signed so that "worse" is positive and clipped at ±3 (one extreme day
-///   cannot make a trend); S = max(0, S + z − k) with the reference change k =
+///   value less the baseline mean, prewhitened for lag-1 autocorrelation, over its SD,
+///   signed so that "worse" is positive and clipped at ±3 (one extreme day cannot make a
+///   trend); S = max(0, S + z − k) with the reference change k =
 ///   `trend_cusum_k` SDs, each day's increment scaled down by the growth of the baseline's
 ///   shared error over the excursion ([`gauss_steps`]); weekday offsets shrunk by their
 ///   share that is not noise; h from Siegmund's in-control run length.

@@ -215,8 +215,8 @@ pub struct DetectConfig {
     /// length (days; at least 21 of them present) and its guard gap before the judged day
     /// (days). The days of an excursion share the baseline's error, which grows the variance
     /// of their sum by m/n for m days against n; a slow bleed needs two to three weeks of
-    /// excursion, so a baseline of 28 days cost it half again its variance, one of 56 a
-    /// third of that (docs/analytics.md, session 4).
+    /// excursion, which a baseline of 28 days made 68 % noisier (19 days), one of 56 days
+    /// 34 % (docs/analytics.md, session 4).
     pub trend_cusum_k: f64,
     pub trend_baseline_days: usize,
     pub trend_guard_days: usize,
