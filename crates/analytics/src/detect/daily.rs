@@ -228,12 +228,15 @@ fn deseasonalise(
 }
 
 /// Reference (baseline) of day `t`: mean and standard deviation of the weekday-adjusted daily
-/// values of `[t − guard − days, t − guard)`, the weekday offsets used, and the variance
-/// inflation (1 + ρ)/(1 − ρ) for lag-1 autocorrelation of the baseline days.
+/// values of `[t − guard − days, t − guard)`, the weekday offsets used, and the lag-1
+/// autocorrelation ρ (from up to twice as many days before the guard) with its inflation.
 struct Reference {
     mean: f64,
     sd: f64,
     offsets: Option<[f64; 7]>,
+    /// Lag-1 autocorrelation of the weekday-adjusted days (≥ 0) and its inflation
+    /// (1 + ρ)/(1 − ρ) of a mean.
+    rho: f64,
     infl: f64,
     /// Effective baseline days (days / `infl`) of each weekday (all days without offsets).
     n_eff: [f64; 7],
@@ -304,14 +307,22 @@ fn reference(y: &[f64], origin: i64, t: usize, cfg: &DetectConfig) -> Option<Ref
     if sd.is_nan() || sd <= 1e-12 || !sd.is_finite() {
         return None;
     }
-    let pairs: Vec<(f64, f64)> = vals
+    // lag-1 autocorrelation from up to two baselines' days before the guard gap (its own
+    // mean): from 28 days its SE is ~0.18, and the alarm rate is dominated by the series
+    // whose ρ came out low; less biased by Kendall's correction E ρ̂ ≈ ρ − (1 + 3ρ)/n
+    let rlo = (hi + 1).saturating_sub(2 * cfg.trend_baseline_days.max(14));
+    let wide = deseasonalise(y.get(rlo..=hi)?, offsets.as_ref(), origin, rlo);
+    let wfin = stats::finite(&wide);
+    let wmean = stats::mean(&wfin).unwrap_or(mean);
+    let (num, pairs) = wide
         .windows(2)
         .filter(|p| p[0].is_finite() && p[1].is_finite())
-        .map(|p| (p[0] - mean, p[1] - mean))
-        .collect();
-    let num: f64 = pairs.iter().map(|(a, b)| a * b).sum();
-    let den: f64 = fin.iter().map(|x| (x - mean).powi(2)).sum();
-    let infl = ar1_inflation(num, den);
+        .fold((0.0, 0.0), |(a, n), p| {
+            (a + (p[0] - wmean) * (p[1] - wmean), n + 1.0)
+        });
+    let den: f64 = wfin.iter().map(|x| (x - wmean).powi(2)).sum();
+    let rho = ar1_rho(num, den, pairs);
+    let infl = (1.0 + rho) / (1.0 - rho);
     // effective days behind each weekday's mean; the fitted (shrunk) offsets cost 6·B
     // degrees of freedom of the SD
     let n_all = w.len() as f64 / infl;
@@ -332,6 +343,7 @@ fn reference(y: &[f64], origin: i64, t: usize, cfg: &DetectConfig) -> Option<Ref
         mean,
         sd,
         offsets,
+        rho,
         infl,
         n_eff,
         n_all,
@@ -342,15 +354,23 @@ fn reference(y: &[f64], origin: i64, t: usize, cfg: &DetectConfig) -> Option<Ref
 /// Variance inflation (1 + ρ)/(1 − ρ) of a mean of positively autocorrelated days (at most
 /// 4), from the lag-1 autocorrelation ρ = `num` / `den` (1 for ρ ≤ 0 or no data).
 fn ar1_inflation(num: f64, den: f64) -> f64 {
-    let rho = if den > 0.0 {
-        (num / den).clamp(-0.9, 0.9)
+    let rho = ar1_rho(num, den, 0.0);
+    (1.0 + rho) / (1.0 - rho)
+}
+
+/// Lag-1 autocorrelation `num` / `den` of `pairs` pairs, bias-corrected by (1 + 3ρ)/pairs
+/// when `pairs` > 0, in [0, 0.6] (an inflation of at most 4; 0 without data).
+fn ar1_rho(num: f64, den: f64, pairs: f64) -> f64 {
+    let rho = if den > 0.0 { num / den } else { 0.0 };
+    let rho = if pairs > 0.0 && rho.is_finite() {
+        rho + (1.0 + 3.0 * rho.clamp(-0.9, 0.9)) / pairs
+    } else {
+        rho
+    };
+    if rho.is_finite() {
+        rho.clamp(0.0, 0.6)
     } else {
         0.0
-    };
-    if rho > 0.0 {
-        ((1.0 + rho) / (1.0 - rho)).min(4.0)
-    } else {
-        1.0
     }
 }
 
@@ -377,7 +397,8 @@ pub(super) struct Step {
 /// [`Reference::shared_error`]: Σ_w c_w²/n_w for c_w of the m days on weekday w with full
 /// weekday offsets, M²/n without, in between for shrunk ones),
 /// so, as in the Bernoulli CUSUM, a day's standardised increment is z′ − k′ over its share
-/// of that growth beyond a week's: z′ is the residual over σ·√(infl · G_week), k′ = k/√G_week
+/// of that growth beyond a week's: z′ is the prewhitened residual (r_t − ρ·r_{t−1}) over
+/// σ·√((1 − ρ²)·G_week) (r_t over σ·√(infl·G_week) after a missing day), k′ = k/√G_week
 /// (the same reference change in the metric's units), h from `arl0` and k′.
 pub(super) fn gauss_steps(
     y: &[f64],
@@ -412,7 +433,22 @@ pub(super) fn gauss_steps(
         let Some(h) = stats::cusum_threshold(arl0, kk) else {
             continue;
         };
-        let z = (sign * (adj(t, v) - r.mean) / (r.sd * (r.infl * week).sqrt())).clamp(-3.0, 3.0);
+        // prewhitened: the innovation r_t − ρ·r_{t−1} over its SD σ·√(1 − ρ²) is
+        // independent from day to day, as Siegmund's run length assumes, and a change of δ
+        // shifts it by δ·√((1 − ρ)/(1 + ρ)), as the long-run scaling r_t/(σ·√infl) does
+        let rho = r.rho;
+        let prev = t
+            .checked_sub(1)
+            .and_then(|d| y.get(d).copied())
+            .filter(|p| p.is_finite());
+        let z = match prev {
+            Some(p) if rho > 0.0 => {
+                let (a, b) = (adj(t, v) - r.mean, adj(t - 1, p) - r.mean);
+                sign * (a - rho * b) / (r.sd * ((1.0 - rho * rho) * week).sqrt())
+            }
+            _ => sign * (adj(t, v) - r.mean) / (r.sd * (r.infl * week).sqrt()),
+        }
+        .clamp(-3.0, 3.0);
         s_stat = (s_stat + (z - kk) * week / growth).max(0.0);
         let from = onset.max((t + 1).saturating_sub(7));
         let recent: Vec<f64> = (from..=t)
@@ -688,9 +724,9 @@ impl Excursions {
 /// judged day).
 ///
 /// - Means (sentiment, CSAT, log FRT, end sentiment): day t's residual is its weekday-adjusted
-///   value less the baseline mean, over the baseline's SD (inflated for lag-1
-///   autocorrelation), signed so that "worse" is positive and clipped at ±3 (one extreme day
-///   cannot make a trend); S = max(0, S + z − k) with the reference change k =
+///   value less the baseline mean, prewhitened for lag-1 autocorrelation, over its SD,
+///   signed so that "worse" is positive and clipped at ±3 (one extreme day cannot make a
+///   trend); S = max(0, S + z − k) with the reference change k =
 ///   `trend_cusum_k` SDs, each day's increment scaled down by the growth of the baseline's
 ///   shared error over the excursion ([`gauss_steps`]); weekday offsets shrunk by their
 ///   share that is not noise; h from Siegmund's in-control run length.

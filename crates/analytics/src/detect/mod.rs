@@ -212,7 +212,11 @@ pub struct DetectConfig {
     /// masking) must hold before it is reported.
     pub trend_persistence: usize,
     /// Trend CUSUM: reference change (in baseline SDs) the test is tuned to, the baseline's
-    /// length (days) and its guard gap before the judged day (days).
+    /// length (days; at least 21 of them present) and its guard gap before the judged day
+    /// (days). The days of an excursion share the baseline's error, which grows the variance
+    /// of their sum by m/n for m days against n; a slow bleed needs two to three weeks of
+    /// excursion, which a baseline of 28 days made 68 % noisier (19 days), one of 56 days
+    /// 34 % (docs/analytics.md, session 4).
     pub trend_cusum_k: f64,
     pub trend_baseline_days: usize,
     pub trend_guard_days: usize,
@@ -254,7 +258,7 @@ impl Default for DetectConfig {
             gap_max_ratio: 0.35,
             trend_persistence: 2,
             trend_cusum_k: 0.5,
-            trend_baseline_days: 28,
+            trend_baseline_days: 56,
             trend_guard_days: 7,
             recent_days: 14,
             baseline_days: 28,
