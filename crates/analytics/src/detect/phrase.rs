@@ -13,6 +13,87 @@ fn contains_words(long: &str, short: &str) -> bool {
     s.len() < l.len() && l.windows(s.len()).any(|w| w == s.as_slice())
 }
 
+/// Whether two phrases are neighbouring windows of one longer phrase: all but
+/// the first word of one starts the other ("no me llega", "me llega el").
+fn overlapping(a: &str, b: &str) -> bool {
+    let a: Vec<&str> = a.split_whitespace().collect();
+    let b: Vec<&str> = b.split_whitespace().collect();
+    let need = a.len().min(b.len()).saturating_sub(1);
+    need >= 1
+        && a.len() == b.len()
+        && (a[a.len() - need..] == b[..need] || b[b.len() - need..] == a[..need])
+}
+
+/// Whether most of a finding's example texts contain `phrase` (as words, case
+/// and punctuation aside): then the phrase rises because those texts do, and
+/// it is the same finding.
+fn mostly_in(phrase: &str, examples: &[String]) -> bool {
+    let want: Vec<String> = phrase.split_whitespace().map(str::to_lowercase).collect();
+    if want.is_empty() || examples.is_empty() {
+        return false;
+    }
+    let hits = examples
+        .iter()
+        .filter(|text| {
+            let words: Vec<String> = text
+                .to_lowercase()
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .map(str::to_string)
+                .collect();
+            words.windows(want.len()).any(|w| w == want.as_slice())
+        })
+        .count();
+    2 * hits > examples.len()
+}
+
+/// One finding per underlying phrase. The extractor keeps phrases of a few
+/// words, so a longer phrase that recurs fires as a chain of overlapping
+/// windows with about the same count; they are grouped (transitively) and
+/// each group reports one member: one already reported on earlier days, so
+/// that a finding stays one finding, else the one with the smallest p-value.
+/// `fired`: (phrase, recent count, expected count, p-value).
+fn fold_overlapping(
+    fired: Vec<(&str, f64, f64, f64)>,
+    reported: impl Fn(&str) -> bool,
+) -> Vec<(&str, f64, f64, f64)> {
+    let n = fired.len();
+    let mut group: Vec<usize> = (0..n).collect();
+    fn root(g: &mut [usize], mut i: usize) -> usize {
+        while g[i] != i {
+            g[i] = g[g[i]];
+            i = g[i];
+        }
+        i
+    }
+    for i in 0..n {
+        for j in i + 1..n {
+            let (ki, kj) = (fired[i].1, fired[j].1);
+            if overlapping(fired[i].0, fired[j].0) && ki.min(kj) >= 0.7 * ki.max(kj) {
+                let (ri, rj) = (root(&mut group, i), root(&mut group, j));
+                group[ri] = rj;
+            }
+        }
+    }
+    let mut best: HashMap<usize, usize> = HashMap::new();
+    for i in 0..n {
+        let r = root(&mut group, i);
+        let better = |cur: usize| {
+            let (ri, rc) = (reported(fired[i].0), reported(fired[cur].0));
+            (ri && !rc) || (ri == rc && fired[i].3 < fired[cur].3)
+        };
+        match best.get(&r) {
+            Some(&cur) if !better(cur) => {}
+            _ => {
+                best.insert(r, i);
+            }
+        }
+    }
+    let mut keep: Vec<usize> = best.into_values().collect();
+    keep.sort_unstable();
+    keep.into_iter().map(|i| fired[i]).collect()
+}
+
 pub(super) fn recurring(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detection> {
     let mut out: Vec<Detection> = Vec::new();
     let Some(first) = input.phrases.first_day() else {
@@ -82,17 +163,19 @@ pub(super) fn recurring(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Dete
             }
         }
         // keep the longest phrase of nested ones with similar counts
-        let keep: Vec<&(&str, f64, f64, f64)> = fired
+        let nested: Vec<(&str, f64, f64, f64)> = fired
             .iter()
             .filter(|(p, k, _, _)| {
                 !fired
                     .iter()
                     .any(|(q, kq, _, _)| contains_words(q, p) && *kq >= 0.7 * k)
             })
+            .copied()
             .collect();
+        let keep = fold_overlapping(nested, |p| open.contains_key(p));
         let end = first + (e + 1) * DAY_MS;
         let mut still: HashMap<String, Detection> = HashMap::new();
-        for (p, k, expected, pv) in keep {
+        for (p, k, expected, pv) in &keep {
             let key = p.to_string();
             if let Some(mut d) = open.remove(&key) {
                 d.end_ms = end;
@@ -102,6 +185,22 @@ pub(super) fn recurring(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Dete
                     d.baseline = *expected;
                 }
                 still.insert(key, d);
+                continue;
+            }
+            // A neighbouring window of a phrase reported before (or just now) is
+            // the same finding, firing a day later: it extends that one.
+            let neighbour = open
+                .iter()
+                .chain(still.iter())
+                .find(|(q, d)| overlapping(q, p) || mostly_in(p, &d.examples))
+                .map(|(q, _)| q.clone());
+            if let Some(q) = neighbour {
+                if let Some(mut d) = open.remove(&q) {
+                    d.end_ms = end;
+                    still.insert(q, d);
+                } else if let Some(d) = still.get_mut(&q) {
+                    d.end_ms = end;
+                }
                 continue;
             }
             // start: first recent day with the phrase; examples from the recent days
@@ -143,4 +242,62 @@ pub(super) fn recurring(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Dete
     }
     out.extend(open.into_values());
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn neighbouring_windows_overlap_and_others_do_not() {
+        assert!(overlapping("no me llega", "me llega el"));
+        assert!(overlapping("me llega el", "no me llega"));
+        assert!(
+            !overlapping("no me llega", "llega el paquete"),
+            "one word shared"
+        );
+        assert!(
+            !overlapping("charged twice", "twice again now"),
+            "different lengths"
+        );
+        assert!(!overlapping("charged", "charged"));
+        assert!(!overlapping("", ""));
+    }
+
+    #[test]
+    fn a_phrase_is_in_a_finding_when_most_of_its_examples_hold_it() {
+        let ex = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let texts = ex(&[
+            "La app va muy lenta, otra vez",
+            "la APP va muy lenta!!",
+            "la app no abre",
+        ]);
+        assert!(mostly_in("va muy lenta", &texts));
+        assert!(!mostly_in("no abre", &texts), "one of three");
+        assert!(!mostly_in("muy lenta hoy", &texts));
+        assert!(!mostly_in("", &texts));
+        assert!(!mostly_in("va muy lenta", &[]));
+    }
+
+    #[test]
+    fn a_chain_of_windows_folds_to_one_and_unrelated_phrases_stay() {
+        let fired = vec![
+            ("no me llega", 30.0, 3.0, 1e-9),
+            ("me llega el", 29.0, 3.0, 1e-10),
+            ("llega el paquete", 28.0, 3.0, 1e-8),
+            ("charged twice again", 12.0, 1.0, 1e-6),
+            // overlaps the chain but with a very different count: its own finding
+            ("el paquete roto", 8.0, 1.0, 1e-5),
+        ];
+        let kept = fold_overlapping(fired.clone(), |_| false);
+        let names: Vec<&str> = kept.iter().map(|f| f.0).collect();
+        assert_eq!(
+            names,
+            ["me llega el", "charged twice again", "el paquete roto"]
+        );
+        // one already reported on earlier days stays the group's face
+        let kept = fold_overlapping(fired, |p| p == "llega el paquete");
+        assert_eq!(kept[0].0, "llega el paquete");
+        assert_eq!(kept.len(), 3);
+    }
 }

@@ -341,6 +341,45 @@ fn a_rising_phrase_is_found_with_examples_and_nested_phrases_fold() {
     assert!(found[0].detected_at_ms <= ms(T0 + Duration::days(50)));
 }
 
+/// A longer phrase is kept as its overlapping three-word windows; when it
+/// recurs, the windows are one finding, not one each.
+#[test]
+fn a_longer_recurring_phrase_is_one_finding() {
+    let mut p = PhraseCounts::new();
+    let general = [
+        "great service today",
+        "fast delivery thanks",
+        "love the app",
+    ];
+    for day in 0..60 {
+        for i in 0..12 {
+            let t = T0 + Duration::days(day) + Duration::hours(i);
+            let text = general[(i as usize + day as usize) % 3];
+            p.add(t, &[text.to_string()], text);
+        }
+        if day >= 45 {
+            for i in 0..(day - 43).min(6) {
+                let t = T0 + Duration::days(day) + Duration::hours(12 + i);
+                // uneven counts, so the windows do not all cross the bar on one day
+                let windows: &[&str] = match (day + i) % 3 {
+                    0 => &["la app va", "app va muy", "va muy lenta"],
+                    1 => &["la app va", "va muy lenta"],
+                    _ => &["la app va", "app va muy"],
+                };
+                let ws: Vec<String> = windows.iter().map(|w| w.to_string()).collect();
+                p.add(t, &ws, "La app va muy lenta otra vez");
+            }
+        }
+    }
+    let dets = run(&CellIndex::new(), &p, &[], 60);
+    let found: Vec<&Detection> = dets
+        .iter()
+        .filter(|d| d.kind == DetectionKind::RecurringPhrase)
+        .collect();
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(found[0].examples[0].contains("va muy lenta"));
+}
+
 #[test]
 fn nan_scores_do_not_poison_cells() {
     let attr = Attribution::default();
