@@ -308,34 +308,42 @@ fn a_slow_bleed_in_sentiment_is_found_within_three_weeks() {
     assert!(bleed.detected_at_ms - start <= 21 * DAY_MS, "{bleed:#?}");
 }
 
-#[test]
-fn a_rising_phrase_is_found_with_examples_and_nested_phrases_fold() {
+/// 60 days of everyday feedback (`general`), and from day 45 a rising number
+/// of texts `text` whose extracted phrases `phrases(day, i)` gives; the
+/// recurring-phrase findings of a detection run at day 60.
+fn rising_phrase_findings(
+    general: &[&str],
+    text: &str,
+    phrases: impl Fn(i64, i64) -> Vec<String>,
+) -> Vec<Detection> {
     let mut p = PhraseCounts::new();
-    let general = ["great service", "fast delivery", "love the app"];
     for day in 0..60 {
         for i in 0..12 {
             let t = T0 + Duration::days(day) + Duration::hours(i);
-            let text = general[(i as usize + day as usize) % 3];
-            p.add(t, &[text.to_string()], text);
+            let g = general[(i as usize + day as usize) % general.len()];
+            p.add(t, &[g.to_string()], g);
         }
         if day >= 45 {
             for i in 0..(day - 43).min(6) {
                 let t = T0 + Duration::days(day) + Duration::hours(12 + i);
-                let ph = [
-                    "charged twice".to_string(),
-                    "charged".to_string(),
-                    "twice".to_string(),
-                ];
-                p.add(t, &ph, "I was charged twice for one order");
+                p.add(t, &phrases(day, i), text);
             }
         }
     }
-    let dets = run(&CellIndex::new(), &p, &[], 60);
-    let found: Vec<&Detection> = dets
-        .iter()
+    run(&CellIndex::new(), &p, &[], 60)
+        .into_iter()
         .filter(|d| d.kind == DetectionKind::RecurringPhrase)
-        .collect();
-    assert_eq!(found.len(), 1, "{dets:#?}");
+        .collect()
+}
+
+#[test]
+fn a_rising_phrase_is_found_with_examples_and_nested_phrases_fold() {
+    let found = rising_phrase_findings(
+        &["great service", "fast delivery", "love the app"],
+        "I was charged twice for one order",
+        |_, _| vec!["charged twice".into(), "charged".into(), "twice".into()],
+    );
+    assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].scope.metric, "phrase:charged twice");
     assert!(found[0].examples[0].contains("charged twice"));
     assert!(found[0].detected_at_ms <= ms(T0 + Duration::days(50)));
@@ -345,37 +353,23 @@ fn a_rising_phrase_is_found_with_examples_and_nested_phrases_fold() {
 /// recurs, the windows are one finding, not one each.
 #[test]
 fn a_longer_recurring_phrase_is_one_finding() {
-    let mut p = PhraseCounts::new();
-    let general = [
-        "great service today",
-        "fast delivery thanks",
-        "love the app",
-    ];
-    for day in 0..60 {
-        for i in 0..12 {
-            let t = T0 + Duration::days(day) + Duration::hours(i);
-            let text = general[(i as usize + day as usize) % 3];
-            p.add(t, &[text.to_string()], text);
-        }
-        if day >= 45 {
-            for i in 0..(day - 43).min(6) {
-                let t = T0 + Duration::days(day) + Duration::hours(12 + i);
-                // uneven counts, so the windows do not all cross the bar on one day
-                let windows: &[&str] = match (day + i) % 3 {
-                    0 => &["la app va", "app va muy", "va muy lenta"],
-                    1 => &["la app va", "va muy lenta"],
-                    _ => &["la app va", "app va muy"],
-                };
-                let ws: Vec<String> = windows.iter().map(|w| w.to_string()).collect();
-                p.add(t, &ws, "La app va muy lenta otra vez");
-            }
-        }
-    }
-    let dets = run(&CellIndex::new(), &p, &[], 60);
-    let found: Vec<&Detection> = dets
-        .iter()
-        .filter(|d| d.kind == DetectionKind::RecurringPhrase)
-        .collect();
+    let found = rising_phrase_findings(
+        &[
+            "great service today",
+            "fast delivery thanks",
+            "love the app",
+        ],
+        "La app va muy lenta otra vez",
+        // uneven counts, so the windows do not all cross the bar on one day
+        |day, i| {
+            let windows: &[&str] = match (day + i) % 3 {
+                0 => &["la app va", "app va muy", "va muy lenta"],
+                1 => &["la app va", "va muy lenta"],
+                _ => &["la app va", "app va muy"],
+            };
+            windows.iter().map(|w| w.to_string()).collect()
+        },
+    );
     assert_eq!(found.len(), 1, "{found:#?}");
     assert!(found[0].examples[0].contains("va muy lenta"));
 }
