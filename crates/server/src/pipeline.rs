@@ -235,7 +235,7 @@ impl Pipeline {
         while let Some(batch) = current {
             let (fixed_tx, fixed_rx) = tokio::sync::oneshot::channel::<(i64, Carry)>();
             let n = batch.n;
-            let write = self.write_planned(batch, move |head, out| {
+            let write = self.write_planned(batch, true, move |head, out| {
                 if let Some(carry) = out.1.take() {
                     let _ = fixed_tx.send((head, carry));
                 }
@@ -285,14 +285,16 @@ impl Pipeline {
             return Ok(prepared.report);
         }
         let batch = Pending::new(prepared, 0);
-        self.write_planned(batch, |_, _| {}).await
+        self.write_planned(batch, false, |_, _| {}).await
     }
 
     /// Writes a batch, with the plan made for it ahead when there is one (the
-    /// store plans it again if another writer came in between).
+    /// store plans it again if another writer came in between). `carry_on`: a
+    /// next batch will be planned ahead, so a plan made here keeps its `Carry`.
     async fn write_planned(
         &self,
         batch: Pending,
+        carry_on: bool,
         fixed: impl FnOnce(i64, &mut Planned),
     ) -> Result<IngestReport, store::StoreError> {
         let started = std::time::Instant::now();
@@ -310,7 +312,7 @@ impl Pipeline {
             .ingest_planned(
                 &keys,
                 premade,
-                move |ctx| plan_batch(ctx, None, rules, valid, signals, report),
+                move |ctx| plan_batch(ctx, None, carry_on, rules, valid, signals, report),
                 fixed,
             )
             .await?;
@@ -340,7 +342,7 @@ async fn plan_ahead(
         batch.report.clone(),
     );
     let (plan, out) = tokio::task::spawn_blocking(move || {
-        plan_batch(ctx, Some(carry), &rules, valid, signals, report)
+        plan_batch(ctx, Some(carry), true, &rules, valid, signals, report)
     })
     .await
     .map_err(|e| store::StoreError::Task(format!("planning: {e}")))?;

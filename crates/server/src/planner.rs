@@ -46,10 +46,13 @@ pub(crate) struct Carry {
 }
 
 /// Plans a whole batch: `carry` is the previous batch's when that one is not
-/// committed yet (the context then comes from a read outside its transaction).
+/// committed yet (the context then comes from a read outside its transaction);
+/// `carry_on` asks for this batch's own, when a next batch will be planned
+/// ahead.
 pub(crate) fn plan_batch(
     ctx: IngestContext,
     carry: Option<Carry>,
+    carry_on: bool,
     rules: &Rules,
     items: Vec<Item>,
     signals: Vec<Option<Signals>>,
@@ -59,8 +62,8 @@ pub(crate) fn plan_batch(
     for (it, sig) in items.into_iter().zip(signals) {
         planner.add(it, sig, &mut report);
     }
-    let (plan, carry) = planner.finish();
-    (plan, (report, Some(carry)))
+    let (plan, carry) = planner.finish(carry_on);
+    (plan, (report, carry))
 }
 
 const PIPELINE: &str = "system:pipeline";
@@ -475,7 +478,7 @@ impl<'a> Planner<'a> {
         self.ctx.conversations.get_mut(&id)
     }
 
-    fn finish(mut self) -> (IngestPlan, Carry) {
+    fn finish(mut self, carry_on: bool) -> (IngestPlan, Option<Carry>) {
         for id in &self.touched {
             let Some(after) = self.ctx.conversations.get(id) else {
                 continue;
@@ -491,7 +494,7 @@ impl<'a> Planner<'a> {
             self.plan.conversations.push(after.clone());
         }
         self.plan.rollups = std::mem::take(&mut self.rollups).into_cells();
-        let carry = self.carry();
+        let carry = carry_on.then(|| self.carry());
         (self.plan, carry)
     }
 

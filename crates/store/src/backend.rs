@@ -81,6 +81,9 @@ const CONV_COLS: &str = "id, customer_id, channel, status, priority, queue, assi
     sentiment_first, sentiment_last, repeat_of, first_inbound_ms, first_response_ms, resolved_ms, last_message_ms, \
     inbound_count, outbound_count, first_responder";
 
+/// The event log's columns, in the order both insert paths write them.
+const EVENT_COLS: &str =
+    "seq, at_ms, actor, action, subject_type, subject_id, payload, prev_hash, hash";
 const MSG_COLS: &str = "id, channel, external_id, conversation_id, customer_id, direction, visibility, author_id, \
     author_handle, author_name, author_followers, brand_account, body, created_ms, in_reply_to, language, language_confidence, sentiment, \
     sentiment_score, sentiment_confidence, topic, topic_confidence, influence, sent_by";
@@ -512,9 +515,7 @@ macro_rules! shared_methods {
 
             async fn insert_linked(tx: &mut sqlx::Transaction<'static, $DB>, rows: &[LinkedEvent]) -> Result<()> {
                 for chunk in statement_chunks(rows) {
-                    let mut qb = QueryBuilder::<$DB>::new(
-                        "INSERT INTO events (seq, at_ms, actor, action, subject_type, subject_id, payload, prev_hash, hash) ",
-                    );
+                    let mut qb = QueryBuilder::<$DB>::new(format!("INSERT INTO events ({EVENT_COLS}) "));
                     qb.push_values(chunk, |mut b, r| {
                         b.push_bind(r.seq)
                             .push_bind(r.at_ms)
@@ -2025,14 +2026,12 @@ impl PgStore {
     /// COPY is PostgreSQL's fastest way in: the raw limit for benchmarks.
     pub async fn raw_insert_messages(&self, rows: &[MessageRow]) -> Result<()> {
         let mut conn = self.write.acquire().await?;
-        Self::copy_rows(
-            &mut conn,
-            &format!("messages ({MSG_COLS})"),
-            rows,
-            write_csv_row,
-        )
-        .await?;
+        Self::copy_messages(&mut conn, rows).await?;
         Ok(())
+    }
+
+    async fn copy_messages(conn: &mut sqlx::PgConnection, rows: &[MessageRow]) -> Result<u64> {
+        Self::copy_rows(conn, &format!("messages ({MSG_COLS})"), rows, write_csv_row).await
     }
 
     /// Rows in CSV through `COPY … FROM STDIN`, sent in ~1 MiB pieces.
@@ -2068,20 +2067,14 @@ impl PgStore {
         tx: &mut sqlx::Transaction<'static, Postgres>,
         rows: &[MessageRow],
     ) -> Result<u64> {
-        Self::copy_rows(tx, &format!("messages ({MSG_COLS})"), rows, write_csv_row).await
+        Self::copy_messages(tx, rows).await
     }
 
     async fn bulk_events(
         tx: &mut sqlx::Transaction<'static, Postgres>,
         rows: &[LinkedEvent],
     ) -> Result<()> {
-        Self::copy_rows(
-            tx,
-            "events (seq, at_ms, actor, action, subject_type, subject_id, payload, prev_hash, hash)",
-            rows,
-            write_event_csv,
-        )
-        .await?;
+        Self::copy_rows(tx, &format!("events ({EVENT_COLS})"), rows, write_event_csv).await?;
         Ok(())
     }
 }
