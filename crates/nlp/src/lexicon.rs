@@ -187,6 +187,13 @@ const CARE_WORDS: &[(&str, f32)] = &[
     ("scam", -2.4),
     ("ripoff", -2.3),
     ("ridiculous", -1.8),
+    // damage on arrival, in the words customers use for it
+    ("cracked", -1.3),
+    ("soaked", -1.2),
+    ("smashed", -1.5),
+    ("dented", -1.1),
+    ("scratched", -1.0),
+    ("leaking", -1.2),
 ];
 
 /// Complaint cues written as phrases (our own list): they carry the valence, and the tokens they
@@ -260,21 +267,52 @@ pub(crate) const CARE_PHRASES: &[(&str, f32)] = &[
     ("as well", 0.0),
     ("you rock", 2.5),
     ("the best", 2.4),
+    // shut out of one's own account
+    ("locked out", -1.6),
+    ("logged out", -0.8),
+    ("logging me out", -1.2),
+    ("logs me out", -1.2),
+    ("kicked out", -1.2),
+    // a bot or phone tree that does not let go
+    ("in circles", -1.2),
+    ("want a human", -1.0),
+    ("speak to a human", -1.0),
+    ("talk to a human", -1.0),
+    ("real person", -0.6),
+    // sarcasm that the general lexicon reads as fun
+    ("that's a joke", -1.6),
+    ("thats a joke", -1.6),
+    ("what a joke", -1.8),
+    ("is a joke", -1.6),
+    // a charge or change nobody announced; a promise not kept
+    ("without any notice", -1.0),
+    ("without notice", -1.0),
+    ("without warning", -1.0),
+    ("was supposed to", -0.8),
+    // product safety
+    ("smells like burning", -1.6),
+    ("burning smell", -1.6),
+    ("caught fire", -2.0),
+    ("is this safe", -1.0),
 ];
 
 const EXPECT_WORDS: &[&str] = &[
     "arrive",
+    "arrives",
     "arrived",
     "arriving",
     "receive",
+    "receives",
     "received",
     "deliver",
+    "delivers",
     "delivered",
     "work",
     "works",
     "working",
     "worked",
     "respond",
+    "responds",
     "responded",
     "responding",
     "reply",
@@ -310,7 +348,10 @@ const EXPECT_WORDS: &[&str] = &[
     "get",
     "got",
     "come",
+    "comes",
     "came",
+    "move",
+    "moved",
     "update",
     "updated",
     "charge",

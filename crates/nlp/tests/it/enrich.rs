@@ -73,6 +73,24 @@ fn care_complaints_without_lexicon_words_lean_negative() {
 }
 
 #[test]
+fn lockouts_damage_bot_loops_and_sarcasm_are_complaints() {
+    for t in [
+        "password reset email never arrives. locked out of my account",
+        "the app keeps logging me out every few minutes",
+        "the blender arrived with a cracked casing",
+        "the chat bot keeps sending me in circles. I want a human",
+        "14 days to return now? that's a joke",
+        "tracking hasn't moved in a week",
+        "the heater smells like burning plastic when I switch it on. is this safe?",
+    ] {
+        assert_eq!(label(t), SentimentLabel::Negative, "{t}");
+    }
+    // the words themselves stay neutral elsewhere
+    assert_ne!(label("we moved house last week"), SentimentLabel::Negative);
+    assert_ne!(label("I logged in fine today"), SentimentLabel::Negative);
+}
+
+#[test]
 fn politeness_is_not_positivity() {
     // "please help" is a request, not praise
     assert_ne!(
