@@ -376,6 +376,8 @@ pub(crate) fn inject(
     let all = (Dim::All, ALL_VALUE.to_string());
     let tscope = (Dim::Topic, topic.as_str().to_string());
     let cscope = (Dim::Channel, channel.as_str().to_string());
+    let router = crate::replay::default_router().map_err(crate::replay::ReplayError::from)?;
+    let qscope = |c: Channel| (Dim::Queue, crate::replay::queue_of(&router, c));
     match kind {
         ScenarioKind::Clean => {}
         ScenarioKind::VolumeSpike => {
@@ -407,7 +409,7 @@ pub(crate) fn inject(
                 format!("{} service degradation", topic.as_str().replace('_', " ")),
                 owner(topic.as_str()),
             );
-            truths.push(truth(K::Spike, vec![K::CoverageGap], &["conversations"], vec![cscope.clone(), tscope.clone(), all.clone()], short_start, short_start + Duration::hours(hours), cause, format!("{hours} h of about {per_hour:.0} extra conversations an hour on {channel} about {}", topic.as_str())));
+            truths.push(truth(K::Spike, vec![K::CoverageGap], &["conversations"], vec![cscope.clone(), tscope.clone(), qscope(channel), all.clone()], short_start, short_start + Duration::hours(hours), cause, format!("{hours} h of about {per_hour:.0} extra conversations an hour on {channel} about {}", topic.as_str())));
         }
         ScenarioKind::NegativeSpike => {
             // a backlash: new conversations on every social channel turn negative for hours
@@ -434,6 +436,7 @@ pub(crate) fn inject(
                     .chain([Channel::Linkedin, Channel::Review].iter())
                     .map(|c| (Dim::Channel, c.as_str().to_string())),
             );
+            scopes.push(qscope(Channel::X));
             truths.push(truth(K::Spike, vec![], &["negative_open_share"], scopes, short_start, until, None, format!("{hours} h in which {:.0} % of conversations opened on social channels turn negative", share * 100.0)));
         }
         ScenarioKind::BleedSentiment => {

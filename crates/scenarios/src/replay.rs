@@ -54,6 +54,23 @@ pub fn default_router() -> Result<Router, domain::routing::RoutingError> {
     Router::new("social", vec![rule])
 }
 
+/// The queue `default_router` sends a channel's conversations to (its rules look at the
+/// channel only).
+pub fn queue_of(router: &Router, channel: Channel) -> String {
+    router
+        .route(&RoutingInput {
+            channel,
+            visibility: domain::channel::Visibility::Public,
+            language: None,
+            topic: None,
+            sentiment: "neutral",
+            influence: 0.0,
+            text: "",
+            customer_tags: &[],
+        })
+        .queue
+}
+
 pub fn default_attribution() -> Attribution {
     let mut attr = Attribution::default();
     attr.business_hours.by_queue.insert(

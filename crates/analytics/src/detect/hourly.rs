@@ -261,7 +261,16 @@ pub(super) fn spikes(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
     let Some((origin, hours)) = frame(input) else {
         return out;
     };
-    let series = scopes(input.cells, cfg, Grain::Hour);
+    // queues too: a backlash on the social channels lands on the social queue, where the
+    // e-mail and phone traffic of the total does not dilute it
+    let mut series = scopes(input.cells, cfg, Grain::Hour);
+    series.extend(
+        input
+            .cells
+            .values(Grain::Hour, Dim::Queue)
+            .into_iter()
+            .map(|q| (Dim::Queue, q)),
+    );
     let windows = windows(&cfg.spike_windows, 24);
     let tests = (series.len() * windows.len().max(1) * 2 * 672) as f64;
     let alpha = cfg.alpha(tests);
@@ -441,17 +450,32 @@ fn share_baseline(
         return None;
     }
     let pi = ((k + 0.5) / (n + 1.0)).clamp(1e-4, 0.9999);
-    let z2: Vec<f64> = daily
-        .iter()
-        .filter(|(_, dn)| *dn >= 5.0)
-        .map(|(dk, dn)| (dk - dn * pi).powi(2) / (dn * pi * (1.0 - pi)))
-        .collect();
-    let phi = if z2.len() >= 7 {
-        (stats::median(&z2).unwrap_or(0.455) / 0.455).max(1.0)
-    } else {
-        1.0
-    };
-    Some((pi, phi))
+    Some((pi, share_phi_blocks(neg, sent, from, day, pi)))
+}
+
+/// Dispersion of the negative share at the scale of the windows tested: the mean squared
+/// Pearson residual of the baseline's 6-hour blocks (each capped at 25, so that one burst does
+/// not set it), at least 1. Daily residuals would charge an hour's window with the whole
+/// day-to-day variation of the share, which grows with a day's trials, and the median of 14 of
+/// them is too noisy to be a divisor (its SD is about 0.6 on binomial days).
+pub(super) fn share_phi_blocks(neg: &[f64], sent: &[f64], from: usize, day: usize, pi: f64) -> f64 {
+    const BLOCK: usize = 6;
+    let mut z2 = Vec::new();
+    for start in (from * 24..day * 24).step_by(BLOCK) {
+        let k: f64 = (start..start + BLOCK)
+            .map(|h| neg.get(h).copied().unwrap_or(0.0))
+            .sum();
+        let n: f64 = (start..start + BLOCK)
+            .map(|h| sent.get(h).copied().unwrap_or(0.0))
+            .sum();
+        if n >= 5.0 {
+            z2.push(((k - n * pi).powi(2) / (n * pi * (1.0 - pi))).min(25.0));
+        }
+    }
+    if z2.len() < 20 {
+        return 1.0;
+    }
+    stats::mean(&z2).unwrap_or(1.0).max(1.0)
 }
 
 /// Coverage gaps (5). A channel is judged by its **share** of all customer messages against
