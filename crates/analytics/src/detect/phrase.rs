@@ -78,9 +78,13 @@ fn fold_overlapping(
     let mut best: HashMap<usize, usize> = HashMap::new();
     for i in 0..n {
         let r = root(&mut group, i);
+        // a total order: windows of one phrase tie on count and p-value, and the input
+        // comes in hash order, which differs from run to run; without the name as the last
+        // key, two runs on the same data could report the same finding under two phrases
         let better = |cur: usize| {
             let (ri, rc) = (reported(fired[i].0), reported(fired[cur].0));
-            (ri && !rc) || (ri == rc && fired[i].3 < fired[cur].3)
+            let (pi, pc) = (fired[i].3, fired[cur].3);
+            (ri && !rc) || (ri == rc && (pi < pc || (pi == pc && fired[i].0 < fired[cur].0)))
         };
         match best.get(&r) {
             Some(&cur) if !better(cur) => {}
@@ -189,11 +193,14 @@ pub(super) fn recurring(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Dete
             }
             // A neighbouring window of a phrase reported before (or just now) is
             // the same finding, firing a day later: it extends that one.
+            // (the first by name when several qualify: hash order is not stable)
             let neighbour = open
                 .iter()
                 .chain(still.iter())
-                .find(|(q, d)| overlapping(q, p) || mostly_in(p, &d.examples))
-                .map(|(q, _)| q.clone());
+                .filter(|(q, d)| overlapping(q, p) || mostly_in(p, &d.examples))
+                .map(|(q, _)| q)
+                .min()
+                .cloned();
             if let Some(q) = neighbour {
                 if let Some(mut d) = open.remove(&q) {
                     d.end_ms = end;
@@ -277,6 +284,17 @@ mod tests {
         assert!(!mostly_in("muy lenta hoy", &texts));
         assert!(!mostly_in("", &texts));
         assert!(!mostly_in("va muy lenta", &[]));
+    }
+
+    #[test]
+    fn tied_windows_fold_to_the_same_phrase_in_any_order() {
+        let a = ("return label never", 2.0, 0.1, 1e-7);
+        let b = ("label never arrive", 2.0, 0.1, 1e-7);
+        for fired in [vec![a, b], vec![b, a]] {
+            let kept = fold_overlapping(fired, |_| false);
+            assert_eq!(kept.len(), 1);
+            assert_eq!(kept[0].0, "label never arrive");
+        }
     }
 
     #[test]
