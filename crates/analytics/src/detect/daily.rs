@@ -90,7 +90,10 @@ const TRENDS: [TrendSpec; 8] = [
         kind: DetectionKind::SlowBleed,
         bad_up: true,
         log: true,
-        min_support: 10,
+        // 5, not 10: a thin channel (TikTok at 300 conversations a day) has fewer than 10
+        // answers on more than half its days, and skipping them left its FRT unjudged
+        // (docs/analytics.md, session 5)
+        min_support: 5,
         min_abs: 0.2,
         min_rel: 0.0,
         channels: true,

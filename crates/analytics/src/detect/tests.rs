@@ -902,3 +902,47 @@ fn gauss_cusum_false_alarm_rate_on_autocorrelated_days() {
         "×{per:.2} the nominal alarm rate ({alarms} alarms)"
     );
 }
+
+#[test]
+fn first_responses_slowing_on_a_thin_channel_are_a_slow_bleed() {
+    // 6–9 answered conversations a day on TikTok, first responses log-normal around 7 min;
+    // from day 50 they slow to 3× over 14 days. Days of fewer than 10 answers used to be
+    // skipped, so this channel was never judged.
+    let attr = Attribution::default();
+    let routed = RoutingOutcome {
+        queue: "social".into(),
+        priority: Priority::Normal,
+        tags: vec![],
+        matched: vec![],
+    };
+    let mut rng = Rng(2024);
+    let mut idx = CellIndex::new();
+    let onset = 50;
+    for day in 0..84 {
+        let mut d = RollupDelta::new();
+        let slow = 1.0 + 2.0 * ((day - onset) as f64 / 14.0).clamp(0.0, 1.0);
+        for i in 0..6 + (day % 4) {
+            let at = T0 + Duration::days(day) + Duration::hours(8 + 2 * i);
+            let mut c = Conversation::open(CustomerId::new(), Channel::Tiktok, at, &routed, None);
+            c.add_inbound(at, Some(-0.4), Some("delivery"), &routed);
+            let (u1, u2) = (rng.next().max(1e-12), rng.next());
+            let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+            let frt = (6.0 + 0.8 * z).exp() * slow;
+            c.add_outbound(at + Duration::seconds(frt as i64));
+            d.conversation_changed(None, ConvFacts::new(&c), &attr);
+        }
+        idx.apply(d);
+    }
+    let dets = run(&idx, &PhraseCounts::new(), &[], 84);
+    let bleed = dets
+        .iter()
+        .find(|d| {
+            d.kind == DetectionKind::SlowBleed
+                && d.scope.metric == Metric::FrtMedian.as_str()
+                && d.scope.value == "tiktok"
+        })
+        .unwrap_or_else(|| panic!("{dets:#?}"));
+    let start = ms(T0 + Duration::days(onset));
+    assert!(bleed.detected_at_ms - start <= 21 * DAY_MS, "{bleed:#?}");
+    assert!(bleed.observed > 1.5 * bleed.baseline, "{bleed:#?}");
+}
