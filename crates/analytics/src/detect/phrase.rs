@@ -26,7 +26,8 @@ fn overlapping(a: &str, b: &str) -> bool {
 
 /// Whether most of a finding's example texts contain `phrase` (as words, case
 /// and punctuation aside): then the phrase rises because those texts do, and
-/// it is the same finding.
+/// it is the same finding. Phrases are stemmed and examples are not, so a word
+/// of three letters or more matches a text word it begins ("keep" in "keeps").
 fn mostly_in(phrase: &str, examples: &[String]) -> bool {
     let want: Vec<String> = phrase.split_whitespace().map(str::to_lowercase).collect();
     if want.is_empty() || examples.is_empty() {
@@ -41,7 +42,11 @@ fn mostly_in(phrase: &str, examples: &[String]) -> bool {
                 .filter(|w| !w.is_empty())
                 .map(str::to_string)
                 .collect();
-            words.windows(want.len()).any(|w| w == want.as_slice())
+            words.windows(want.len()).any(|w| {
+                w.iter().zip(&want).all(|(text, stem)| {
+                    text == stem || (stem.chars().count() >= 3 && text.starts_with(stem.as_str()))
+                })
+            })
         })
         .count();
     2 * hits > examples.len()
@@ -176,7 +181,10 @@ pub(super) fn recurring(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Dete
             })
             .copied()
             .collect();
-        let keep = fold_overlapping(nested, |p| open.contains_key(p));
+        let mut keep = fold_overlapping(nested, |p| open.contains_key(p));
+        // strongest first, then by name: the first of two phrases of one complaint opens
+        // the finding and the other joins it, so the order must not be the hash order
+        keep.sort_by(|a, b| a.3.total_cmp(&b.3).then_with(|| a.0.cmp(b.0)));
         let end = first + (e + 1) * DAY_MS;
         let mut still: HashMap<String, Detection> = HashMap::new();
         for (p, k, expected, pv) in &keep {
@@ -284,6 +292,13 @@ mod tests {
         assert!(!mostly_in("muy lenta hoy", &texts));
         assert!(!mostly_in("", &texts));
         assert!(!mostly_in("va muy lenta", &[]));
+        // stems begin the words of the text
+        let texts = ex(&[
+            "the app keeps logging me out",
+            "app keeps logging out again",
+        ]);
+        assert!(mostly_in("app keep logging", &texts));
+        assert!(!mostly_in("app kept logging", &texts));
     }
 
     #[test]

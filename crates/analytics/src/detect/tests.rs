@@ -444,6 +444,28 @@ fn a_longer_recurring_phrase_is_one_finding() {
 }
 
 #[test]
+fn two_phrases_of_one_complaint_are_one_finding_in_every_run() {
+    // both phrases come from the same texts with the same counts: which one names the
+    // finding must not depend on the hash order of the run (each run's maps are seeded anew)
+    let once = || {
+        rising_phrase_findings(
+            &[
+                "great service today",
+                "fast delivery thanks",
+                "love the app",
+            ],
+            "the app keeps logging me out since the last update",
+            |_, _| vec!["app keep logging".to_string(), "last update".to_string()],
+        )
+    };
+    let first = once();
+    assert_eq!(first.len(), 1, "{first:#?}");
+    for _ in 0..20 {
+        assert_eq!(once(), first);
+    }
+}
+
+#[test]
 fn nan_scores_do_not_poison_cells() {
     let attr = Attribution::default();
     let mut d = RollupDelta::new();
