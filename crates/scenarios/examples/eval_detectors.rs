@@ -22,6 +22,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--days" => opts.days = val.parse()?,
             "--customers" => opts.customers_per_day = val.parse()?,
             "--json" => json = Some(val),
+            "--spike-budget" => opts.config.spike_fa_budget = val.parse()?,
+            "--spike-windows" => {
+                opts.config.spike_windows =
+                    val.split(',').map(str::parse).collect::<Result<_, _>>()?
+            }
             other => return Err(format!("unknown argument {other}").into()),
         }
         i += 2;

@@ -273,7 +273,7 @@ pub(super) fn spikes(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
     );
     let windows = windows(&cfg.spike_windows, 24);
     let tests = (series.len() * windows.len().max(1) * 2 * 672) as f64;
-    let alpha = cfg.alpha(tests);
+    let alpha = cfg.spike_alpha(tests);
     let all = conversations(input, Dim::All, ALL_VALUE, origin, hours);
     let all_sent = hourly(
         input,

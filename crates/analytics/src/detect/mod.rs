@@ -182,6 +182,9 @@ pub struct DetectInput<'a> {
 pub struct DetectConfig {
     /// Expected false alarms per 4 weeks of clean data, per detector.
     pub fa_budget: f64,
+    /// The spike detector's own budget: spikes are the findings that cannot wait for the
+    /// morning, so they get the largest share of the one-per-four-weeks total.
+    pub spike_fa_budget: f64,
     /// Effective independent evaluations per series per four weeks of the daily window
     /// comparisons (CSAT masking, phrases: their windows overlap from one
     /// day to the next; two per week). The trend CUSUM needs none: its threshold comes from
@@ -243,11 +246,13 @@ impl Default for DetectConfig {
     fn default() -> Self {
         DetectConfig {
             fa_budget: 0.1,
+            spike_fa_budget: 0.1,
             daily_looks: 8.0,
             min_history_days: 14,
             profile_days: 28,
             level_days: 14,
-            spike_windows: vec![1, 3, 6],
+            // 2 h: the target is a spike found within 2 hours of its start
+            spike_windows: vec![1, 2, 3, 6],
             spike_min_excess: 6.0,
             spike_min_ratio: 1.5,
             share_min_n: 12.0,
@@ -295,7 +300,16 @@ impl DetectConfig {
 
     /// One-sided per-test level for `tests_per_4_weeks` tests.
     pub fn alpha(&self, tests_per_4_weeks: f64) -> f64 {
-        (self.fa_budget / tests_per_4_weeks.max(1.0)).clamp(1e-12, 0.05)
+        Self::level(self.fa_budget, tests_per_4_weeks)
+    }
+
+    /// [`DetectConfig::alpha`] of the spike detector.
+    pub fn spike_alpha(&self, tests_per_4_weeks: f64) -> f64 {
+        Self::level(self.spike_fa_budget, tests_per_4_weeks)
+    }
+
+    fn level(budget: f64, tests_per_4_weeks: f64) -> f64 {
+        (budget / tests_per_4_weeks.max(1.0)).clamp(1e-12, 0.05)
     }
 }
 

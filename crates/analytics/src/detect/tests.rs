@@ -968,3 +968,47 @@ fn first_responses_slowing_on_a_thin_channel_are_a_slow_bleed() {
     assert!(bleed.detected_at_ms - start <= 21 * DAY_MS, "{bleed:#?}");
     assert!(bleed.observed > 1.5 * bleed.baseline, "{bleed:#?}");
 }
+
+/// Hours from the start of a 3-hour backlash (`share` of social openings turned negative)
+/// to the social queue's negative-share spike, with `windows` tested.
+fn backlash_delay(seed: u64, share: f64, windows: &[usize]) -> Option<i64> {
+    let start_h = 52 * 24 + 12;
+    let bend = Bend {
+        backlash: Some((start_h, 3, share)),
+        ..Default::default()
+    };
+    let idx = history(56, seed, &bend);
+    let input = DetectInput {
+        cells: &idx,
+        phrases: &PhraseCounts::new(),
+        changes: &[],
+        from_ms: ms(T0),
+        as_of_ms: ms(T0 + Duration::days(56)),
+    };
+    let cfg = DetectConfig {
+        spike_windows: windows.to_vec(),
+        ..DetectConfig::default()
+    };
+    let start = ms(T0 + Duration::hours(start_h));
+    detect(&input, &cfg)
+        .iter()
+        .filter(|d| {
+            d.kind == DetectionKind::Spike
+                && d.scope.metric == "negative_open_share"
+                && d.scope.value == "social"
+        })
+        .map(|d| (d.detected_at_ms - start) / HOUR_MS)
+        .min()
+}
+
+#[test]
+fn a_backlash_is_found_within_two_hours_by_the_two_hour_window() {
+    // two hours of a backlash are too little for the 1-hour window and the 3-hour window
+    // waits for its third hour; these seeds' backlashes need the 2-hour one
+    for seed in [3, 9] {
+        let with = backlash_delay(seed, 0.7, &DetectConfig::default().spike_windows);
+        assert!(with.is_some_and(|h| h <= 2), "seed {seed}: {with:?}");
+        let without = backlash_delay(seed, 0.7, &[1, 3, 6]);
+        assert!(without.is_none_or(|h| h > 2), "seed {seed}: {without:?}");
+    }
+}
