@@ -85,7 +85,7 @@ fn main() {
         };
         let mut c = Conversation::open(CustomerId::new(), ch, at, &routed, None);
         let s = (rng.f() * 2.0 - 1.0) as f32;
-        c.add_inbound(at, Some(s), Some(topic), &routed);
+        let opens = c.add_inbound(at, Some(s), Some(topic), &routed);
         batch.inbound_message(
             at,
             ch,
@@ -99,14 +99,14 @@ fn main() {
                 "neutral"
             },
             s,
-            &attr,
+            opens,
         );
         let agent =
             agents[((rng.f() * agents.len() as f64) as usize).min(agents.len() - 1)].as_str();
         if rng.f() < 0.9 {
             c.add_outbound(at + Duration::seconds((rng.f() * 7200.0) as i64));
             let end = (rng.f() * 2.0 - 1.0) as f32;
-            c.add_inbound(at + Duration::hours(3), Some(end), None, &routed);
+            let opens = c.add_inbound(at + Duration::hours(3), Some(end), None, &routed);
             batch.inbound_message(
                 at + Duration::hours(3),
                 ch,
@@ -114,7 +114,7 @@ fn main() {
                 queue,
                 if end < 0.0 { "negative" } else { "positive" },
                 end,
-                &attr,
+                opens,
             );
             let _ = c.apply(&LifecycleAction::Resolve, at + Duration::hours(4));
             if rng.f() < 0.25 {

@@ -86,6 +86,13 @@ counters! {
     NpsSum = "nps_sum",
     NpsPromoters = "nps_promoters",
     NpsDetractors = "nps_detractors",
+    // ---- conversation-hours, in the bucket of the message ----
+    /// Customer messages that are their conversation's first in that clock hour: summed over
+    /// hours, the conversation-hours with a customer message. Unlike `MsgIn`, a burst of
+    /// messages in one conversation counts once, so hourly counts are close to independent
+    /// (coverage gaps are judged on it); unlike `Conversations`, a conversation keeps
+    /// counting while it goes on, so a connector that loses most messages shows.
+    ActiveHours = "active_hours",
 }
 
 pub const N_COUNTERS: usize = Counter::ALL.len();

@@ -14,6 +14,9 @@ pub enum Metric {
     Conversations,
     /// Customer messages received.
     InboundMessages,
+    /// Conversation-hours with a customer message (a conversation counts once an hour
+    /// however many messages it gets; a coverage gap is judged on it).
+    ActiveConversationHours,
     /// Share of opened conversations answered.
     ResponseRate,
     FrtMedian,
@@ -77,9 +80,10 @@ impl Metric {
         }
     }
 
-    pub const ALL: [Metric; 28] = [
+    pub const ALL: [Metric; 29] = [
         Metric::Conversations,
         Metric::InboundMessages,
+        Metric::ActiveConversationHours,
         Metric::ResponseRate,
         Metric::FrtMedian,
         Metric::FrtP90,
@@ -112,6 +116,7 @@ impl Metric {
         match self {
             Metric::Conversations => "conversations",
             Metric::InboundMessages => "inbound_messages",
+            Metric::ActiveConversationHours => "active_conversation_hours",
             Metric::ResponseRate => "response_rate",
             Metric::FrtMedian => "frt_median_s",
             Metric::FrtP90 => "frt_p90_s",
@@ -241,6 +246,10 @@ pub fn value(cell: &Cell, m: Metric) -> Value {
         Metric::InboundMessages => Value {
             value: Some(g(C::MsgIn) as f64),
             support: g(C::MsgIn).max(0) as u64,
+        },
+        Metric::ActiveConversationHours => Value {
+            value: Some(g(C::ActiveHours) as f64),
+            support: g(C::ActiveHours).max(0) as u64,
         },
         Metric::ResponseRate => ratio(g(C::Answered), g(C::Conversations)),
         Metric::FrtMedian => quantile(cell, SketchKind::Frt, 0.5),

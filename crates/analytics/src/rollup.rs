@@ -392,7 +392,9 @@ impl RollupDelta {
 
     /// A customer message: volume and sentiment in the bucket of the message, under its
     /// channel, its own detected topic and its conversation's queue. `sentiment_label` is
-    /// `negative`, `neutral`, `positive` or anything else (unclassified).
+    /// `negative`, `neutral`, `positive` or anything else (unclassified). `opens_hour`: it
+    /// is its conversation's first customer message in its clock hour (what
+    /// `Conversation::add_inbound` returns), counted in `ActiveHours`.
     #[allow(clippy::too_many_arguments)]
     pub fn inbound_message(
         &mut self,
@@ -402,9 +404,12 @@ impl RollupDelta {
         queue: &str,
         sentiment_label: &str,
         sentiment_score: f32,
-        _attr: &Attribution,
+        opens_hour: bool,
     ) {
         let mut counters = vec![(Counter::MsgIn, 1)];
+        if opens_hour {
+            counters.push((Counter::ActiveHours, 1));
+        }
         let classified = match sentiment_label {
             "negative" => Some(Counter::MsgNeg),
             "neutral" => Some(Counter::MsgNeu),

@@ -376,3 +376,50 @@ proptest! {
         prop_assert_eq!(comparable(&incremental), comparable(&rebuilt));
     }
 }
+
+/// docs/analytics.md, `active_conversation_hours`: a conversation counts once an hour,
+/// however many messages it gets in it.
+#[test]
+fn conversation_hours_count_a_conversation_once_an_hour() {
+    let t0 = datetime!(2026-03-06 9:05 UTC);
+    let r = routed("social");
+    let mut d = RollupDelta::new();
+    let mut convs = [
+        open(Channel::X, t0, "social"),
+        open(Channel::X, t0, "social"),
+    ];
+    // A: four messages at 9:05, 9:20, 9:59 and 10:01; B: one at 9:30
+    for (i, min) in [(0, 0), (0, 15), (1, 25), (0, 54), (0, 56)] {
+        let at = t0 + Duration::minutes(min);
+        let opens = convs[i].add_inbound(at, Some(-0.5), Some("billing"), &r);
+        d.inbound_message(
+            at,
+            Channel::X,
+            Some("billing"),
+            "social",
+            "negative",
+            -0.5,
+            opens,
+        );
+    }
+    let mut idx = CellIndex::new();
+    idx.apply(d);
+    let hour = |t: OffsetDateTime| {
+        idx.get(
+            Grain::Hour,
+            Dim::Channel,
+            "x",
+            Grain::Hour.bucket((t.unix_timestamp_nanos() / 1_000_000) as i64),
+        )
+        .map(|c| (c.get(Counter::MsgIn), c.get(Counter::ActiveHours)))
+    };
+    assert_eq!(hour(t0), Some((4, 2)), "9 o'clock: A and B");
+    assert_eq!(hour(t0 + Duration::hours(1)), Some((1, 1)), "10 o'clock: A");
+    let day = idx
+        .get(Grain::Day, Dim::All, ALL_VALUE, day_ms(t0))
+        .unwrap();
+    assert_eq!(
+        metrics::value(day, Metric::ActiveConversationHours).value,
+        Some(3.0)
+    );
+}

@@ -202,8 +202,28 @@ pub struct Conversation {
     pub resolved_at: Option<time::OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339")]
     pub last_message_at: time::OffsetDateTime,
+    /// Latest customer message, to count conversation-hours with a customer message
+    /// (`None` for conversations stored before it was kept).
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub last_inbound_at: Option<time::OffsetDateTime>,
     pub inbound_count: u32,
     pub outbound_count: u32,
+}
+
+/// The clock hour (UTC) of an instant, as hours since the epoch.
+pub fn hour_of(t: time::OffsetDateTime) -> i64 {
+    t.unix_timestamp().div_euclid(3600)
+}
+
+/// Moves a conversation's latest customer message to `at` (when later) and says whether
+/// `at` opens a conversation-hour: no customer message so far, or the latest one is in
+/// another clock hour. The one rule for live ingest and `analytics rebuild`.
+pub fn next_inbound(latest: &mut Option<time::OffsetDateTime>, at: time::OffsetDateTime) -> bool {
+    let opens = latest.is_none_or(|prev| hour_of(prev) != hour_of(at));
+    if latest.is_none_or(|prev| at > prev) {
+        *latest = Some(at);
+    }
+    opens
 }
 
 impl Conversation {
@@ -234,6 +254,7 @@ impl Conversation {
             first_responder: None,
             resolved_at: None,
             last_message_at: at,
+            last_inbound_at: None,
             inbound_count: 0,
             outbound_count: 0,
         }
@@ -241,13 +262,17 @@ impl Conversation {
 
     /// Records a message landing in this conversation. A customer message
     /// can raise the priority and add tags (routing never lowers a priority).
+    /// Returns whether it is the conversation's first customer message in its clock hour
+    /// (in arrival order: a late message is judged against the latest one so far), so that
+    /// rollups can count conversation-hours with a customer message.
     pub fn add_inbound(
         &mut self,
         at: time::OffsetDateTime,
         sentiment: Option<f32>,
         topic: Option<&str>,
         routing: &crate::routing::RoutingOutcome,
-    ) {
+    ) -> bool {
+        let new_hour = next_inbound(&mut self.last_inbound_at, at);
         self.inbound_count += 1;
         self.status = self.status.after_message(true);
         if self.sentiment_first.is_none() {
@@ -266,6 +291,7 @@ impl Conversation {
             }
         }
         self.touch(at);
+        new_hour
     }
 
     /// Records a brand message sent by `responder`; see [`Self::add_outbound`].
@@ -344,6 +370,46 @@ mod state_tests {
             tags: vec!["t".into()],
             matched: vec![],
         }
+    }
+
+    #[test]
+    fn a_customer_message_says_whether_it_opens_a_conversation_hour() {
+        let t0 = datetime!(2026-01-01 9:10 UTC);
+        let r = routed(Priority::Normal);
+        let mut c = Conversation::open(
+            crate::ids::CustomerId::new(),
+            crate::channel::Channel::X,
+            t0,
+            &r,
+            None,
+        );
+        let m = time::Duration::minutes;
+        assert!(
+            c.add_inbound(t0, None, None, &r),
+            "the first message opens its hour"
+        );
+        assert!(
+            !c.add_inbound(t0 + m(40), None, None, &r),
+            "9:50 is the same hour"
+        );
+        c.add_outbound(t0 + m(45));
+        assert!(
+            !c.add_inbound(t0 + m(48), None, None, &r),
+            "a brand reply between changes nothing"
+        );
+        assert!(
+            c.add_inbound(t0 + m(60), None, None, &r),
+            "10:10 opens hour 10"
+        );
+        // a late 9:30 message is judged against the latest (10:10): counted, and the
+        // latest stays 10:10
+        assert!(c.add_inbound(t0 + m(20), None, None, &r));
+        assert_eq!(c.last_inbound_at, Some(t0 + m(60)));
+        assert!(
+            !c.add_inbound(t0 + m(100), None, None, &r),
+            "10:50 is hour 10"
+        );
+        assert_eq!(hour_of(datetime!(1969-12-31 23:30 UTC)), -1);
     }
 
     #[test]

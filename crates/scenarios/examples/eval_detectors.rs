@@ -23,6 +23,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--customers" => opts.customers_per_day = val.parse()?,
             "--json" => json = Some(val),
             "--spike-budget" => opts.config.spike_fa_budget = val.parse()?,
+            "--gap-ratio" => opts.config.gap_max_ratio = val.parse()?,
             "--spike-windows" => {
                 opts.config.spike_windows =
                     val.split(',').map(str::parse).collect::<Result<_, _>>()?

@@ -268,8 +268,9 @@ impl Replayer {
                 let Some(st) = self.convs.get_mut(&id) else {
                     return;
                 };
-                st.conv
-                    .add_inbound(m.created_at, score, e.topic.as_deref(), &routing);
+                let opens_hour =
+                    st.conv
+                        .add_inbound(m.created_at, score, e.topic.as_deref(), &routing);
                 let queue = st.conv.queue.clone();
                 self.latest.insert(customer, id);
                 self.placed.insert(key, Some(id));
@@ -281,7 +282,7 @@ impl Replayer {
                     &queue,
                     label,
                     e.sentiment.score,
-                    &self.attr,
+                    opens_hour,
                 );
             }
             Direction::Outbound => match thread_outbound(parent.as_ref()) {

@@ -323,7 +323,8 @@ impl<'a> Planner<'a> {
                         m.external_id
                     ));
                 };
-                conv.add_inbound(m.created_at, score, sig.topic.as_deref(), &routing);
+                let opens_hour =
+                    conv.add_inbound(m.created_at, score, sig.topic.as_deref(), &routing);
                 self.rollups.inbound_message(
                     m.created_at,
                     m.channel,
@@ -331,7 +332,7 @@ impl<'a> Planner<'a> {
                     &conv.queue,
                     &sig.sentiment,
                     sig.sentiment_score,
-                    self.attribution,
+                    opens_hour,
                 );
                 self.latest.insert(customer.id, conv_id);
                 (Some(conv_id), Some(customer.id), "message.received")

@@ -28,12 +28,19 @@ pub async fn rebuild(store: &Store, attribution: &Attribution) -> Result<usize, 
             crate::planner::conversation_delta(&mut delta, None, conv, &originals, attribution);
         }
     }
+    // Messages in id order, which is arrival order (ids are time-ordered at ingest), so that
+    // conversation-hours are counted by the same rule as live ingest.
+    let mut latest: HashMap<domain::ConversationId, Option<time::OffsetDateTime>> = HashMap::new();
     let mut after = None;
     loop {
         let page = store.inbound_page(after, PAGE).await?;
         let Some(last) = page.last() else { break };
         after = Some(last.id);
         for m in &page {
+            let opens_hour = domain::conversation::next_inbound(
+                latest.entry(m.conversation_id).or_default(),
+                m.at,
+            );
             delta.inbound_message(
                 m.at,
                 m.channel,
@@ -41,7 +48,7 @@ pub async fn rebuild(store: &Store, attribution: &Attribution) -> Result<usize, 
                 &m.queue,
                 &m.sentiment,
                 m.sentiment_score,
-                attribution,
+                opens_hour,
             );
         }
     }

@@ -79,7 +79,7 @@ fn channel_key_columns(keys: &[Key]) -> Vec<KeyColumn<'_>> {
 
 const CONV_COLS: &str = "id, customer_id, channel, status, priority, queue, assignee, escalation_tier, topic, tags, \
     sentiment_first, sentiment_last, repeat_of, first_inbound_ms, first_response_ms, resolved_ms, last_message_ms, \
-    inbound_count, outbound_count, first_responder";
+    inbound_count, outbound_count, first_responder, last_inbound_ms";
 
 /// The event log's columns, in the order both insert paths write them.
 const EVENT_COLS: &str =
@@ -201,6 +201,7 @@ macro_rules! shared_methods {
                     first_responder: row.try_get("first_responder")?,
                     resolved_at: opt_ms("resolved_ms")?,
                     last_message_at: from_ms(row.try_get("last_message_ms")?),
+                    last_inbound_at: opt_ms("last_inbound_ms")?,
                     inbound_count: row.try_get::<i64, _>("inbound_count")? as u32,
                     outbound_count: row.try_get::<i64, _>("outbound_count")? as u32,
                 })
@@ -440,7 +441,8 @@ macro_rules! shared_methods {
                             .push_bind(to_ms(c.last_message_at))
                             .push_bind(i64::from(c.inbound_count))
                             .push_bind(i64::from(c.outbound_count))
-                            .push_bind(c.first_responder.clone());
+                            .push_bind(c.first_responder.clone())
+                            .push_bind(c.last_inbound_at.map(to_ms));
                     });
                     qb.push(
                         " ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, status = excluded.status, \
@@ -449,7 +451,8 @@ macro_rules! shared_methods {
                          sentiment_first = excluded.sentiment_first, sentiment_last = excluded.sentiment_last, \
                          first_response_ms = excluded.first_response_ms, resolved_ms = excluded.resolved_ms, \
                          last_message_ms = excluded.last_message_ms, inbound_count = excluded.inbound_count, \
-                         outbound_count = excluded.outbound_count, first_responder = excluded.first_responder",
+                         outbound_count = excluded.outbound_count, first_responder = excluded.first_responder, \
+                         last_inbound_ms = excluded.last_inbound_ms",
                     );
                     qb.build().execute(&mut **tx).await?;
                 }
@@ -698,7 +701,7 @@ macro_rules! shared_methods {
             /// Customer messages with their signals and conversation queue, in id order.
             pub async fn inbound_page(&self, after: Option<MessageId>, limit: i64) -> Result<Vec<InboundSignal>> {
                 let rows = sqlx::query(
-                    "SELECT m.id, m.created_ms, m.channel, m.topic, m.sentiment, m.sentiment_score, c.queue FROM messages m \
+                    "SELECT m.id, m.conversation_id, m.created_ms, m.channel, m.topic, m.sentiment, m.sentiment_score, c.queue FROM messages m \
                      JOIN conversations c ON c.id = m.conversation_id \
                      WHERE m.direction = 'inbound' AND m.id > $1 ORDER BY m.id LIMIT $2",
                 )
@@ -710,6 +713,7 @@ macro_rules! shared_methods {
                     .map(|r| {
                         Ok(InboundSignal {
                             id: MessageId(r.try_get("id")?),
+                            conversation_id: ConversationId(r.try_get("conversation_id")?),
                             at: from_ms(r.try_get("created_ms")?),
                             channel: parse_enum("channel", r.try_get::<&str, _>("channel")?)?,
                             topic: r.try_get("topic")?,

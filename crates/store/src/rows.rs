@@ -186,6 +186,7 @@ pub struct CorrectionRow {
 #[derive(Debug, Clone, PartialEq)]
 pub struct InboundSignal {
     pub id: MessageId,
+    pub conversation_id: ConversationId,
     pub at: OffsetDateTime,
     pub channel: Channel,
     pub topic: Option<String>,

@@ -275,14 +275,6 @@ pub(super) fn spikes(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
     let tests = (series.len() * windows.len().max(1) * 2 * 672) as f64;
     let alpha = cfg.spike_alpha(tests);
     let all = conversations(input, Dim::All, ALL_VALUE, origin, hours);
-    let all_sent = hourly(
-        input,
-        Dim::All,
-        ALL_VALUE,
-        &[Counter::SentStart],
-        origin,
-        hours,
-    );
     let start_h = first_hour(input, origin);
     let all_s2 = day_variation(&all, origin, hours, start_h, cfg);
     for (dim, value) in &series {
@@ -296,7 +288,7 @@ pub(super) fn spikes(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
             let day = t / 24;
             if day_cache.as_ref().is_none_or(|c| c.0 != day) {
                 let b = baseline(&vol, &all, origin, day, cfg);
-                let s = share_baseline(&neg, &sent, &all_sent, day, cfg);
+                let s = share_baseline(&neg, &sent, day, cfg);
                 day_cache = Some((day, b, s));
             }
             let Some((_, b, s)) = &day_cache else {
@@ -405,13 +397,7 @@ fn day_variation(
 }
 
 /// Baseline negative share and its daily over-dispersion over the level window.
-fn share_baseline(
-    neg: &[f64],
-    sent: &[f64],
-    _all: &[f64],
-    day: usize,
-    cfg: &DetectConfig,
-) -> Option<(f64, f64)> {
+fn share_baseline(neg: &[f64], sent: &[f64], day: usize, cfg: &DetectConfig) -> Option<(f64, f64)> {
     let min_hist = usize::try_from(cfg.min_history_days).ok()?.max(7);
     if day < min_hist {
         return None;
@@ -478,8 +464,30 @@ pub(super) fn share_phi_blocks(neg: &[f64], sent: &[f64], from: usize, day: usiz
     stats::mean(&z2).unwrap_or(1.0).max(1.0)
 }
 
-/// Coverage gaps (5). A channel is judged by its **share** of all customer messages against
-/// its usual share at that hour (a quasi-binomial lower tail), so that a quiet morning on
+/// What coverage gaps are judged on: conversation-hours with a customer message
+/// (`ActiveHours`), which fall as far as the messages a broken connector loses, while
+/// openings fall less (a lost opening's follow-up opens the conversation instead). Cells
+/// written before the counter existed lack it — every hour with a customer message has at
+/// least one conversation-hour — and are judged on conversations opened.
+fn coverage_basis(input: &DetectInput<'_>, origin: i64, hours: usize) -> (Counter, Metric) {
+    let msgs = hourly(input, Dim::All, ALL_VALUE, &[Counter::MsgIn], origin, hours);
+    let active = hourly(
+        input,
+        Dim::All,
+        ALL_VALUE,
+        &[Counter::ActiveHours],
+        origin,
+        hours,
+    );
+    if msgs.iter().zip(&active).any(|(m, a)| *m > 0.0 && *a <= 0.0) {
+        (Counter::Conversations, Metric::Conversations)
+    } else {
+        (Counter::ActiveHours, Metric::ActiveConversationHours)
+    }
+}
+
+/// Coverage gaps (5). A channel is judged by its **share** of all conversation-hours with a
+/// customer message (see [`coverage_basis`]) against its usual share at that hour (a quasi-binomial lower tail), so that a quiet morning on
 /// every channel — common-mode variation — is not a gap, while one connector going silent
 /// is. The total is judged on its own volume (negative-binomial lower tail), for the case
 /// where everything stops.
@@ -491,7 +499,8 @@ pub(super) fn coverage(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detec
     let channels = input.cells.values(Grain::Hour, Dim::Channel);
     let windows = windows(&cfg.gap_windows, 72);
     let alpha = cfg.alpha(((channels.len() + 1) * windows.len().max(1) * 672) as f64);
-    let all = conversations(input, Dim::All, ALL_VALUE, origin, hours);
+    let (counter, metric) = coverage_basis(input, origin, hours);
+    let all = hourly(input, Dim::All, ALL_VALUE, &[counter], origin, hours);
     let start_h = first_hour(input, origin);
     let mut classified: Vec<(String, Vec<f64>)> = Vec::new();
     let mut all_cache: Option<(usize, Option<Baseline>)> = None;
@@ -511,13 +520,14 @@ pub(super) fn coverage(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detec
                         hours,
                     ),
                 ));
-                conversations(input, Dim::Channel, c, origin, hours)
+                hourly(input, Dim::Channel, c, &[counter], origin, hours)
             }
             None => all.clone(),
         };
         let name = ch.clone().unwrap_or_else(|| ALL_VALUE.to_string());
         let mut open: Option<Open> = None;
-        let mut cache: Option<(usize, Option<Baseline>, f64)> = None;
+        // per day: the channel's baseline and its share dispersion for each window
+        let mut cache: Option<(usize, Option<Baseline>, Vec<f64>)> = None;
         for t in start_h..hours {
             let day = t / 24;
             if all_cache.as_ref().is_none_or(|c| c.0 != day) {
@@ -528,9 +538,13 @@ pub(super) fn coverage(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detec
             };
             if cache.as_ref().is_none_or(|c| c.0 != day) {
                 let b = baseline(&v, &all, origin, day, cfg);
-                let phi = b
-                    .as_ref()
-                    .map_or(1.0, |b| share_phi(&v, &all, b, ball, origin, day, cfg));
+                let phi = windows
+                    .iter()
+                    .map(|&k| {
+                        b.as_ref()
+                            .map_or(1.0, |b| share_phi(&v, &all, b, ball, origin, day, k))
+                    })
+                    .collect();
                 cache = Some((day, b, phi));
             }
             let Some((_, Some(b), share_phi)) = &cache else {
@@ -538,7 +552,7 @@ pub(super) fn coverage(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detec
             };
             let share =
                 |h: usize| (b.mu(origin, h) / ball.mu(origin, h).max(1e-9)).clamp(1e-4, 0.9999);
-            for &k in &windows {
+            for (wi, &k) in windows.iter().enumerate() {
                 if t + 1 < k {
                     continue;
                 }
@@ -555,14 +569,19 @@ pub(super) fn coverage(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detec
                     if n <= 0.0 || e <= 0.0 {
                         continue;
                     }
-                    let phi = share_phi.max(1.0);
+                    let phi = share_phi.get(wi).copied().unwrap_or(1.0).max(1.0);
                     let q = x / phi + 1.0;
-                    let p = if q > n / phi {
+                    let p_share = if q > n / phi {
                         1.0
                     } else {
                         1.0 - stats::binom_sf(q, n / phi, (e / n).clamp(1e-6, 1.0 - 1e-6))
                     };
-                    (implied, p)
+                    // …and low against its own seasonal baseline: a burst on another
+                    // channel lowers this one's share without any of its messages missing.
+                    // Both must reject (an intersection test: the larger p, still level α).
+                    let mu: f64 = (lo..=t).map(|h| b.mu(origin, h)).sum();
+                    let p_own = stats::count_cdf(x, mu, b.phi, b.s2);
+                    (implied, p_share.max(p_own))
                 } else {
                     let mu: f64 = (lo..=t).map(|h| ball.mu(origin, h)).sum();
                     (mu, stats::count_cdf(x, mu, ball.phi, ball.s2))
@@ -588,7 +607,7 @@ pub(super) fn coverage(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detec
                 let det = Detection {
                     kind: DetectionKind::CoverageGap,
                     scope: Scope::new(
-                        Metric::Conversations.as_str(),
+                        metric.as_str(),
                         if ch.is_some() { Dim::Channel } else { Dim::All },
                         name.clone(),
                     ),
@@ -606,7 +625,12 @@ pub(super) fn coverage(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detec
                     p_value: p,
                     severity: severity(p, (expected - x) / expected.max(1.0)),
                     examples: vec![format!(
-                        "{x:.0} conversations opened on {name} in {k} h where {expected:.1} were expected{}",
+                        "{x:.0} {} on {name} in {k} h where {expected:.1} were expected{}",
+                        if counter == Counter::ActiveHours {
+                            "conversation-hours with a customer message"
+                        } else {
+                            "conversations opened"
+                        },
                         if ch.is_some() {
                             " from its usual share of all channels"
                         } else {
@@ -625,8 +649,11 @@ pub(super) fn coverage(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detec
     out
 }
 
-/// Over-dispersion of a channel's hourly count around its expected share of the total, over
-/// the level window (capped squared Pearson residuals; ≥ 1).
+/// Over-dispersion of a channel's count in `k`-hour blocks around its expected share of the
+/// total, over the 28 days before `day` (capped squared Pearson residuals of block sums;
+/// ≥ 1). Measured at the window's own length because conversation-hours of one
+/// conversation run on into the next hours: a 12-hour window varies more than twelve
+/// independent hours would.
 fn share_phi(
     v: &[f64],
     all: &[f64],
@@ -634,19 +661,27 @@ fn share_phi(
     ball: &Baseline,
     origin: i64,
     day: usize,
-    cfg: &DetectConfig,
+    k: usize,
 ) -> f64 {
-    let lfrom = day.saturating_sub(usize::try_from(cfg.level_days).unwrap_or(14).max(3));
-    let r2: Vec<f64> = (lfrom * 24..day * 24)
-        .filter_map(|h| {
-            let pi = (b.mu(origin, h) / ball.mu(origin, h).max(1e-9)).clamp(1e-4, 0.9999);
-            let n = all.get(h).copied()?;
-            let x = v.get(h).copied()?;
-            let e = n * pi;
-            (e > 0.2).then(|| ((x - e).powi(2) / (e * (1.0 - pi))).min(25.0))
+    let k = k.max(1);
+    let from = day.saturating_sub(28) * 24;
+    let r2: Vec<f64> = (from..day * 24)
+        .step_by(k)
+        .filter(|lo| lo + k <= day * 24)
+        .filter_map(|lo| {
+            let (mut x, mut n, mut e) = (0.0, 0.0, 0.0);
+            for h in lo..lo + k {
+                let pi = (b.mu(origin, h) / ball.mu(origin, h).max(1e-9)).clamp(1e-4, 0.9999);
+                let nh = all.get(h).copied()?;
+                x += v.get(h).copied()?;
+                n += nh;
+                e += nh * pi;
+            }
+            let pi = if n > 0.0 { e / n } else { 0.0 };
+            (e > 0.2 && pi < 1.0).then(|| ((x - e).powi(2) / (e * (1.0 - pi))).min(25.0))
         })
         .collect();
-    if r2.len() < 48 {
+    if r2.len() < 10 {
         return 1.0;
     }
     stats::mean(&r2).unwrap_or(1.0).max(1.0)

@@ -80,7 +80,7 @@ fn conversation(
     let mut c = Conversation::open(CustomerId::new(), channel, at, &routed, None);
     let negative = rng.next() < neg_p;
     let s = if negative { -0.6 } else { 0.3 };
-    c.add_inbound(at, Some(s), Some(topic), &routed);
+    let opens = c.add_inbound(at, Some(s), Some(topic), &routed);
     d.inbound_message(
         at,
         channel,
@@ -88,12 +88,12 @@ fn conversation(
         queue,
         if negative { "negative" } else { "positive" },
         s,
-        attr,
+        opens,
     );
     let frt = Duration::seconds((60.0 + 1800.0 * rng.next()) as i64);
     c.add_outbound(at + frt);
     let end = if rng.next() < 0.5 { 0.4 } else { s };
-    c.add_inbound(at + frt + Duration::minutes(5), Some(end), None, &routed);
+    let opens = c.add_inbound(at + frt + Duration::minutes(5), Some(end), None, &routed);
     d.inbound_message(
         at + frt + Duration::minutes(5),
         channel,
@@ -101,7 +101,7 @@ fn conversation(
         queue,
         if end < 0.0 { "negative" } else { "positive" },
         end,
-        attr,
+        opens,
     );
     let _ = c.apply(&LifecycleAction::Resolve, at + frt + Duration::minutes(30));
     let responder = "agent:a";
@@ -362,6 +362,46 @@ fn a_silent_channel_is_a_coverage_gap() {
 }
 
 #[test]
+fn coverage_is_judged_on_conversation_hours_and_on_openings_where_cells_predate_them() {
+    let start_h = 45 * 24 + 9;
+    let bend = Bend {
+        gap: Some((start_h, Channel::X)),
+        ..Default::default()
+    };
+    let idx = history(50, 4, &bend);
+    let gaps = |dets: Vec<Detection>| -> Vec<Detection> {
+        dets.into_iter()
+            .filter(|d| d.kind == DetectionKind::CoverageGap && d.scope.dim == Dim::Channel)
+            .collect()
+    };
+    let found = gaps(run(&idx, &PhraseCounts::new(), &[], 50));
+    assert!(!found.is_empty());
+    for g in &found {
+        assert_eq!(g.scope.value, "x", "{g:#?}");
+        assert_eq!(g.scope.metric, "active_conversation_hours", "{g:#?}");
+        assert!(g.examples[0].contains("conversation-hours"), "{g:#?}");
+    }
+    // the same history as stored before the counter existed, for its first 30 days
+    let cutoff = ms(T0 + Duration::days(30));
+    let old = CellIndex::from_cells(idx.cells().into_iter().map(|(k, c)| {
+        let mut c = c.clone();
+        if k.bucket_ms < cutoff {
+            c.add(
+                crate::cell::Counter::ActiveHours,
+                -c.get(crate::cell::Counter::ActiveHours),
+            );
+        }
+        (k, c)
+    }));
+    let found = gaps(run(&old, &PhraseCounts::new(), &[], 50));
+    assert!(!found.is_empty());
+    for g in &found {
+        assert_eq!(g.scope.value, "x", "{g:#?}");
+        assert_eq!(g.scope.metric, "conversations", "{g:#?}");
+    }
+}
+
+#[test]
 fn a_slow_bleed_in_sentiment_is_found_within_three_weeks() {
     let bend = Bend {
         bleed: Some((42, "delivery")),
@@ -467,7 +507,6 @@ fn two_phrases_of_one_complaint_are_one_finding_in_every_run() {
 
 #[test]
 fn nan_scores_do_not_poison_cells() {
-    let attr = Attribution::default();
     let mut d = RollupDelta::new();
     for s in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, -0.5] {
         d.inbound_message(
@@ -477,7 +516,7 @@ fn nan_scores_do_not_poison_cells() {
             "social",
             "negative",
             s,
-            &attr,
+            true,
         );
     }
     let mut idx = CellIndex::new();

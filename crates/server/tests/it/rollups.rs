@@ -100,6 +100,18 @@ async fn incremental_equals_rebuild(backend: &str) {
         counts.conversations,
         "every conversation counted once"
     );
+    // conversation-hours: at least one per conversation, at most one per message; the
+    // comparison below checks them against a rebuild (which counts from the messages
+    // in arrival order, where ingest reads the stored latest customer message)
+    let active = all_day.get(Counter::ActiveHours);
+    assert!(
+        (counts.conversations..=all_day.get(Counter::MsgIn)).contains(&active),
+        "{active} conversation-hours"
+    );
+    assert!(
+        active < all_day.get(Counter::MsgIn),
+        "some conversations write twice an hour"
+    );
 
     server::rollups::rebuild(e.store(), e.pipeline.attribution())
         .await
