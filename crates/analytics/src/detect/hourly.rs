@@ -558,6 +558,10 @@ pub(super) fn coverage(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detec
                 }
                 let lo = t + 1 - k;
                 let x: f64 = v[lo..=t].iter().sum();
+                // the minimum support and effect, checked before any tail probability
+                let worth_testing = |expected: f64| {
+                    expected >= cfg.gap_min_expected && x <= cfg.gap_max_ratio * expected
+                };
                 let (expected, p) = if ch.is_some() {
                     // x | n ~ Binomial(n, share); the expectation shown (and gated on) is
                     // what the other channels' volume implies: others × share / (1 − share)
@@ -566,7 +570,7 @@ pub(super) fn coverage(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detec
                     let implied: f64 = (lo..=t)
                         .map(|h| (all[h] - v[h]).max(0.0) * share(h) / (1.0 - share(h)))
                         .sum();
-                    if n <= 0.0 || e <= 0.0 {
+                    if n <= 0.0 || e <= 0.0 || !worth_testing(implied) {
                         continue;
                     }
                     let phi = share_phi.get(wi).copied().unwrap_or(1.0).max(1.0);
@@ -580,10 +584,17 @@ pub(super) fn coverage(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detec
                     // channel lowers this one's share without any of its messages missing.
                     // Both must reject (an intersection test: the larger p, still level α).
                     let mu: f64 = (lo..=t).map(|h| b.mu(origin, h)).sum();
-                    let p_own = stats::count_cdf(x, mu, b.phi, b.s2);
+                    let p_own = if p_share < alpha {
+                        stats::count_cdf(x, mu, b.phi, b.s2)
+                    } else {
+                        1.0
+                    };
                     (implied, p_share.max(p_own))
                 } else {
                     let mu: f64 = (lo..=t).map(|h| ball.mu(origin, h)).sum();
+                    if !worth_testing(mu) {
+                        continue;
+                    }
                     (mu, stats::count_cdf(x, mu, ball.phi, ball.s2))
                 };
                 if expected < cfg.gap_min_expected || x > cfg.gap_max_ratio * expected || p >= alpha
