@@ -119,6 +119,22 @@ impl Default for Taxonomy {
                         "compensation",
                         "voucher",
                         "credit back",
+                        // returns are the way to most refunds
+                        "return label",
+                        "return window",
+                        "return policy",
+                        "return an item",
+                        "returned",
+                        "send it back",
+                        "sent it back",
+                        // the languages the detector knows
+                        "reembolso",
+                        "devolución",
+                        "remboursement",
+                        "rembourser",
+                        "rückerstattung",
+                        "erstattung",
+                        "geld zurück",
                     ],
                 ),
                 topic(

@@ -205,6 +205,32 @@ fn topics_from_keywords() {
 }
 
 #[test]
+fn returns_and_refunds_in_every_language_are_one_topic() {
+    let e = enricher();
+    for text in [
+        // ties go to the earlier keyword: the return comes before the delivery words
+        "the return label never arrived so I can't even send it back",
+        "what's the return window for the headphones?",
+        "devolví el pedido hace 9 días y todavía no tengo el reembolso",
+        "j'ai renvoyé ma commande il y a 9 jours et toujours pas de remboursement",
+        "Ich warte seit zwei Wochen auf meine Rückerstattung",
+    ] {
+        assert_eq!(
+            e.enrich(text, None).topic.as_deref(),
+            Some("refund"),
+            "{text}"
+        );
+    }
+    // "return" alone is not a refund
+    assert_ne!(
+        e.enrich("when do you return my call?", None)
+            .topic
+            .as_deref(),
+        Some("refund")
+    );
+}
+
+#[test]
 fn custom_taxonomy() {
     let cfg = NlpConfig {
         taxonomy: Taxonomy {
