@@ -342,14 +342,22 @@ fn the_share_dispersion_is_near_one_on_binomial_hours_and_sees_wandering_blocks(
     assert!((2.3..4.5).contains(&w), "mean {w}");
 }
 
-#[test]
-fn a_silent_channel_is_a_coverage_gap() {
-    let start_h = 45 * 24 + 9;
+/// First hour of the X outage of [`silent_x`].
+const SILENT_X_FROM: i64 = 45 * 24 + 9;
+
+/// 50 days in which X goes silent at [`SILENT_X_FROM`].
+fn silent_x() -> CellIndex {
     let bend = Bend {
-        gap: Some((start_h, Channel::X)),
+        gap: Some((SILENT_X_FROM, Channel::X)),
         ..Default::default()
     };
-    let idx = history(50, 4, &bend);
+    history(50, 4, &bend)
+}
+
+#[test]
+fn a_silent_channel_is_a_coverage_gap() {
+    let start_h = SILENT_X_FROM;
+    let idx = silent_x();
     let dets = run(&idx, &PhraseCounts::new(), &[], 50);
     let gap = dets
         .iter()
@@ -363,12 +371,7 @@ fn a_silent_channel_is_a_coverage_gap() {
 
 #[test]
 fn coverage_is_judged_on_conversation_hours_and_on_openings_where_cells_predate_them() {
-    let start_h = 45 * 24 + 9;
-    let bend = Bend {
-        gap: Some((start_h, Channel::X)),
-        ..Default::default()
-    };
-    let idx = history(50, 4, &bend);
+    let idx = silent_x();
     let gaps = |dets: Vec<Detection>| -> Vec<Detection> {
         dets.into_iter()
             .filter(|d| d.kind == DetectionKind::CoverageGap && d.scope.dim == Dim::Channel)
