@@ -139,10 +139,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if let Some(b) = args.bind.clone() {
                 settings.bind = b;
             }
-            let cfg = args.sim.sim_config()?;
+            let mut cfg = args.sim.sim_config()?;
+            // Without --start the history runs up to now, today included: otherwise the
+            // detector, which judges up to now, rightly reports that everything stopped at
+            // midnight (a coverage gap on the total).
+            let now = time::OffsetDateTime::now_utc();
+            if args.sim.start.is_none() {
+                cfg.days += 1;
+            }
             let store = store::Store::open(&settings.database_url()).await?;
             let pipeline = server::Pipeline::load(store.clone(), &settings).await?;
-            let records: Vec<_> = simulate::generate(&cfg).into_iter().collect();
+            let records: Vec<_> = simulate::generate(&cfg)
+                .into_iter()
+                .filter(|r| r.at() <= now)
+                .collect();
             eprintln!("importing {} simulated records…", records.len());
             let report = import::ingest_records(&pipeline, records, !cli.json).await?;
             eprintln!(
