@@ -14,6 +14,8 @@
 //! folds); throughput is single-threaded (one core), best of three passes over the airline texts,
 //! measured in the same run as VADER-Python so that the ratio holds on a busy machine.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -30,16 +32,11 @@ struct Airline {
 }
 
 fn load_airline(dir: &Path) -> Result<Vec<Airline>> {
-    let path = dir.join("airline_sentiment/dev.csv");
-    let mut r =
-        csv::Reader::from_path(&path).with_context(|| format!("opening {}", path.display()))?;
-    let h = r.headers()?.clone();
-    let col = |name: &str| {
-        h.iter()
-            .position(|c| c == name)
-            .with_context(|| format!("no column {name}"))
-    };
-    let (s, text) = (col("airline_sentiment")?, col("text")?);
+    let (mut r, cols) = common::csv_with_columns(
+        &dir.join("airline_sentiment/dev.csv"),
+        &["airline_sentiment", "text"],
+    )?;
+    let (s, text) = (cols[0], cols[1]);
     let mut out = Vec::new();
     for rec in r.records() {
         let rec = rec?;

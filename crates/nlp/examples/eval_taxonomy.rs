@@ -8,10 +8,12 @@
 //! scored as the class `none`, so accuracy counts it wrong and the report shows how often the
 //! taxonomy stays silent.
 
+mod common;
+
 use std::collections::HashSet;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use nlp::{Enricher, NlpConfig, Report};
 
 /// The airline set's reasons and the default topic each one belongs to.
@@ -35,21 +37,11 @@ fn main() -> Result<()> {
             .nth(1)
             .unwrap_or_else(|| "/work/shared/data".into()),
     );
-    let path = dir.join("airline_sentiment/dev.csv");
-    let mut r =
-        csv::Reader::from_path(&path).with_context(|| format!("opening {}", path.display()))?;
-    let h = r.headers()?.clone();
-    let col = |name: &str| {
-        h.iter()
-            .position(|c| c == name)
-            .with_context(|| format!("no column {name} in {}", path.display()))
-    };
-    let (id_c, sent_c, reason_c, text_c) = (
-        col("tweet_id")?,
-        col("airline_sentiment")?,
-        col("negativereason")?,
-        col("text")?,
-    );
+    let (mut r, cols) = common::csv_with_columns(
+        &dir.join("airline_sentiment/dev.csv"),
+        &["tweet_id", "airline_sentiment", "negativereason", "text"],
+    )?;
+    let (id_c, sent_c, reason_c, text_c) = (cols[0], cols[1], cols[2], cols[3]);
     let mut labels: Vec<String> = REASONS
         .iter()
         .map(|(_, t)| t.to_string())
