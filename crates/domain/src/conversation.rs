@@ -211,7 +211,7 @@ pub struct Conversation {
 }
 
 /// The clock hour (UTC) of an instant, as hours since the epoch.
-pub fn hour_of(t: time::OffsetDateTime) -> i64 {
+fn hour_of(t: time::OffsetDateTime) -> i64 {
     t.unix_timestamp().div_euclid(3600)
 }
 

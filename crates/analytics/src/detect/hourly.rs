@@ -487,9 +487,9 @@ fn coverage_basis(input: &DetectInput<'_>, origin: i64, hours: usize) -> (Counte
 }
 
 /// Coverage gaps (5). A channel is judged by its **share** of all conversation-hours with a
-/// customer message (see [`coverage_basis`]) against its usual share at that hour (a quasi-binomial lower tail), so that a quiet morning on
-/// every channel — common-mode variation — is not a gap, while one connector going silent
-/// is. The total is judged on its own volume (negative-binomial lower tail), for the case
+/// customer message (see [`coverage_basis`]) against its usual share at that hour (a
+/// quasi-binomial lower tail), so that a quiet morning on every channel — common-mode
+/// variation — is not a gap, while one connector going silent is. The total is judged on its own volume (negative-binomial lower tail), for the case
 /// where everything stops.
 pub(super) fn coverage(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detection> {
     let mut out = Vec::new();
@@ -597,8 +597,7 @@ pub(super) fn coverage(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detec
                     }
                     (mu, stats::count_cdf(x, mu, ball.phi, ball.s2))
                 };
-                if expected < cfg.gap_min_expected || x > cfg.gap_max_ratio * expected || p >= alpha
-                {
+                if p >= alpha {
                     continue;
                 }
                 // the gap starts at the earliest hour from which the volume stays low
@@ -688,8 +687,11 @@ fn share_phi(
                 n += nh;
                 e += nh * pi;
             }
-            let pi = if n > 0.0 { e / n } else { 0.0 };
-            (e > 0.2 && pi < 1.0).then(|| ((x - e).powi(2) / (e * (1.0 - pi))).min(25.0))
+            // e > 0 implies n > 0, and every hour's share is below 1, so pi < 1
+            (e > 0.2).then(|| {
+                let pi = e / n;
+                ((x - e).powi(2) / (e * (1.0 - pi))).min(25.0)
+            })
         })
         .collect();
     if r2.len() < 10 {
