@@ -532,6 +532,36 @@ pub fn cusum_threshold(arl0: f64, k: f64) -> Option<f64> {
     Some(0.5 * (lo + hi))
 }
 
+/// Tarone's (1990) level for a family of discrete tests. A test whose smallest attainable
+/// p-value is above the level can never reject, so it needs no share of the false-alarm
+/// budget; Bonferroni over the others still bounds the expected false alarms by `budget`.
+/// `always` counts the tests that can reach any level (their smallest p is 0), `min_p` holds
+/// the smallest attainable p of each other test and `weight` scales each to the period the
+/// budget is for. Returns budget / k for the smallest k ≥ 1 such that the tests able to reach
+/// budget / k weigh at most k (plain Bonferroni when every test can reach it). The vector
+/// is sorted in place.
+pub fn tarone_level(budget: f64, always: f64, min_p: &mut [f64], weight: f64) -> f64 {
+    if !(budget > 0.0) {
+        return 0.0;
+    }
+    min_p.sort_by(f64::total_cmp);
+    let m = |k: f64| always + weight * min_p.partition_point(|p| *p <= budget / k) as f64;
+    let (mut lo, mut hi) = (1.0, (always + weight * min_p.len() as f64).max(1.0));
+    if m(lo) <= lo {
+        return budget;
+    }
+    // m is non-increasing in k, so m(k) − k changes sign once: bisect for the crossing
+    for _ in 0..64 {
+        let mid = 0.5 * (lo + hi);
+        if m(mid) <= mid {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    budget / hi
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -610,5 +640,39 @@ mod tests {
         assert!(cusum_threshold(f64::NAN, 0.5).is_none());
         assert!(cusum_arl0(4.0, 0.0).is_none());
         assert!(cusum_arl0(f64::NAN, 0.5).is_none());
+    }
+    #[test]
+    fn tarone_spends_no_budget_on_tests_that_cannot_reject() {
+        // every test can reach any level: Bonferroni
+        let a = tarone_level(0.1, 1000.0, &mut [], 1.0);
+        assert!((a / 1e-4 - 1.0).abs() < 1e-9, "{a}");
+        // a thousand more tests whose best p is 0.01 cannot reach 1e-4: unchanged
+        let mut thin = vec![0.01; 1000];
+        let b = tarone_level(0.1, 1000.0, &mut thin, 1.0);
+        assert!((b / a - 1.0).abs() < 1e-9, "{b}");
+        // …while tests able to reach it are counted
+        let mut able = vec![1e-9; 1000];
+        let c = tarone_level(0.1, 1000.0, &mut able, 1.0);
+        assert!((c / 5e-5 - 1.0).abs() < 1e-6, "{c}");
+        // weights scale counts to the budget's period
+        let mut half = vec![1e-9; 2000];
+        let d = tarone_level(0.1, 1000.0, &mut half, 0.5);
+        assert!((d / c - 1.0).abs() < 1e-6, "{d}");
+        // a mixture: the level sits where the count of able tests meets k
+        // (p_i = i·10⁻⁶: m(k) = 10⁵ / k meets k at √10⁵ ≈ 316, well above Bonferroni's 10⁻⁵)
+        let mut mix: Vec<f64> = (1..=10_000).map(|i| i as f64 * 1e-6).collect();
+        let e = tarone_level(0.1, 0.0, &mut mix, 1.0);
+        let able = mix.iter().filter(|p| **p <= e).count() as f64;
+        assert!(
+            able <= 0.1 / e + 1e-6 && (e / 3.16e-4 - 1.0).abs() < 0.01,
+            "{e} {able}"
+        );
+        assert_eq!(tarone_level(0.0, 10.0, &mut [], 1.0), 0.0);
+        // the smallest attainable p of a binomial upper tail, which the spike detector
+        // takes as π^n: every trial a success
+        for (n, p) in [(18.0, 0.5), (7.5, 0.3), (40.0, 0.62)] {
+            let pn: f64 = f64::powf(p, n);
+            assert!((binom_sf(n, n, p) / pn - 1.0).abs() < 1e-9, "{n} {p}");
+        }
     }
 }

@@ -222,8 +222,21 @@ pub(super) fn baseline(
     Some(b)
 }
 
-/// Baselines of one day: volume, and negative share with its dispersion.
-type DayCache = (usize, Option<Baseline>, Option<(f64, f64)>);
+/// One spike series: hourly conversations opened, opened negative and opened classified, and
+/// the negative-share baseline (share, dispersion) of each day from `first_day`.
+pub(super) struct SpikeSeries {
+    pub vol: Vec<f64>,
+    pub neg: Vec<f64>,
+    pub sent: Vec<f64>,
+    pub first_day: usize,
+    pub shares: Vec<Option<(f64, f64)>>,
+}
+
+impl SpikeSeries {
+    fn share(&self, day: usize) -> Option<(f64, f64)> {
+        *self.shares.get(day.checked_sub(self.first_day)?)?
+    }
+}
 
 struct Open {
     det: Detection,
@@ -272,28 +285,56 @@ pub(super) fn spikes(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
             .map(|q| (Dim::Queue, q)),
     );
     let windows = windows(&cfg.spike_windows, 24);
-    let tests = (series.len() * windows.len().max(1) * 2 * 672) as f64;
-    let alpha = cfg.spike_alpha(tests);
     let all = conversations(input, Dim::All, ALL_VALUE, origin, hours);
     let start_h = first_hour(input, origin);
     let all_s2 = day_variation(&all, origin, hours, start_h, cfg);
-    for (dim, value) in &series {
-        let vol = conversations(input, *dim, value, origin, hours);
-        let neg = hourly(input, *dim, value, &[Counter::NegStart], origin, hours);
-        let sent = hourly(input, *dim, value, &[Counter::SentStart], origin, hours);
+    // The hours whose tests set the level: the judged ones, and at least the last 4 weeks,
+    // but none before any test can run (the rate of tests is per hour of testing: counting
+    // the first weeks' untested hours would understate it early in a history).
+    let history_h = usize::try_from(cfg.min_history_days.max(7)).unwrap_or(7) * 24;
+    let ref_h = start_h.min(hours.saturating_sub(672)).max(history_h);
+    let data: Vec<SpikeSeries> = series
+        .iter()
+        .map(|(dim, value)| {
+            let neg = hourly(input, *dim, value, &[Counter::NegStart], origin, hours);
+            let sent = hourly(input, *dim, value, &[Counter::SentStart], origin, hours);
+            let shares = (ref_h / 24..=hours / 24)
+                .map(|day| share_baseline(&neg, &sent, day, cfg))
+                .collect();
+            SpikeSeries {
+                vol: conversations(input, *dim, value, origin, hours),
+                neg,
+                sent,
+                first_day: ref_h / 24,
+                shares,
+            }
+        })
+        .collect();
+    // Volume tests can reach any level; a share test whose window holds too few classified
+    // conversations cannot, however many turn negative, and takes no share of the budget.
+    let mut share_min_p = share_min_ps(&data, &windows, ref_h, hours, cfg);
+    // Half the budget for each family. The volume tests share theirs Bonferroni-style; the
+    // share tests by Tarone's rule, where a window too thin to reject takes no share (the
+    // volume tests' tails are heavier than their model's, so they must not gain from it).
+    let half = cfg.spike_fa_budget / 2.0;
+    let volume_tests = (series.len() * windows.len() * 672) as f64;
+    let alpha_vol = cfg.discrete_level(half, volume_tests, &mut [], 1.0);
+    let weight = 672.0 / hours.saturating_sub(ref_h).max(1) as f64;
+    let alpha_share = cfg.discrete_level(half, 0.0, &mut share_min_p, weight);
+    for ((dim, value), d) in series.iter().zip(&data) {
+        let (vol, neg, sent) = (&d.vol, &d.neg, &d.sent);
         let mut open_vol: Option<Open> = None;
         let mut open_neg: Option<Open> = None;
-        let mut day_cache: Option<DayCache> = None;
+        let mut day_cache: Option<(usize, Option<Baseline>)> = None;
         for t in start_h..hours {
             let day = t / 24;
             if day_cache.as_ref().is_none_or(|c| c.0 != day) {
-                let b = baseline(&vol, &all, origin, day, cfg);
-                let s = share_baseline(&neg, &sent, day, cfg);
-                day_cache = Some((day, b, s));
+                day_cache = Some((day, baseline(vol, &all, origin, day, cfg)));
             }
-            let Some((_, b, s)) = &day_cache else {
+            let Some((_, b)) = &day_cache else {
                 continue;
             };
+            let s = d.share(day);
             let s2_all = all_s2.get(day).copied().unwrap_or(0.0);
             for &k in &windows {
                 if t + 1 < k {
@@ -304,7 +345,9 @@ pub(super) fn spikes(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
                     let x: f64 = vol[lo..=t].iter().sum();
                     let mu: f64 = (lo..=t).map(|h| b.mu(origin, h)).sum();
                     let p = stats::count_sf(x, mu, b.phi, b.s2.max(s2_all));
-                    if p < alpha && x - mu >= cfg.spike_min_excess && x >= cfg.spike_min_ratio * mu
+                    if p < alpha_vol
+                        && x - mu >= cfg.spike_min_excess
+                        && x >= cfg.spike_min_ratio * mu
                     {
                         let start = (lo..=t)
                             .find(|h| {
@@ -336,11 +379,11 @@ pub(super) fn spikes(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
                 if let Some((pi, phi)) = s {
                     let kx: f64 = neg[lo..=t].iter().sum();
                     let n: f64 = sent[lo..=t].iter().sum();
-                    if n < cfg.share_min_n || *pi <= 0.0 {
+                    if n < cfg.share_min_n || pi <= 0.0 {
                         continue;
                     }
-                    let p = stats::binom_sf(kx / phi, n / phi, *pi);
-                    if p < alpha
+                    let p = stats::binom_sf(kx / phi, n / phi, pi);
+                    if p < alpha_share
                         && kx - n * pi >= cfg.share_min_excess
                         && kx / n - pi >= cfg.share_min_rise
                     {
@@ -354,10 +397,10 @@ pub(super) fn spikes(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
                             start_ms: origin + lo as i64 * HOUR_MS,
                             end_ms: origin + (t as i64 + 1) * HOUR_MS,
                             detected_at_ms: origin + (t as i64 + 1) * HOUR_MS,
-                            baseline: *pi,
+                            baseline: pi,
                             observed: kx / n,
                             statistic: format!("quasi_binomial_tail_{k}h"),
-                            statistic_value: *phi,
+                            statistic_value: phi,
                             p_value: p,
                             severity: severity(p, (kx / n - pi) / pi.max(0.05)),
                             examples: vec![format!(
@@ -375,6 +418,35 @@ pub(super) fn spikes(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
         out.extend(open_neg.map(|o| o.det));
     }
     out
+}
+
+/// The smallest attainable p-value of every negative-share test in hours `[ref_h, hours)`:
+/// the p of a window in which every classified conversation opened negative. Windows that
+/// could not pass the minimum support and effect even then are left out: they can never
+/// reject, so (Tarone) they take no share of the false-alarm budget.
+pub(super) fn share_min_ps(
+    data: &[SpikeSeries],
+    windows: &[usize],
+    ref_h: usize,
+    hours: usize,
+    cfg: &DetectConfig,
+) -> Vec<f64> {
+    data.iter()
+        .flat_map(|d| {
+            windows
+                .iter()
+                .flat_map(move |&k| (ref_h.max(k.saturating_sub(1))..hours).map(move |t| (d, k, t)))
+        })
+        .filter_map(|(d, k, t)| {
+            let (pi, phi) = d.share(t / 24)?;
+            let n: f64 = d.sent.get(t + 1 - k..=t)?.iter().sum();
+            let reachable = n >= cfg.share_min_n
+                && n * (1.0 - pi) >= cfg.share_min_excess
+                && 1.0 - pi >= cfg.share_min_rise;
+            // P(K ≥ m | m trials) = π^m, what `binom_sf(m, m, π)` computes the long way
+            reachable.then(|| pi.powf(n / phi))
+        })
+        .collect()
 }
 
 /// Day-to-day level variation of the total series, per day (shared by every series: a busy

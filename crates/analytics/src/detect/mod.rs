@@ -303,9 +303,11 @@ impl DetectConfig {
         Self::level(self.fa_budget, tests_per_4_weeks)
     }
 
-    /// [`DetectConfig::alpha`] of the spike detector.
-    pub fn spike_alpha(&self, tests_per_4_weeks: f64) -> f64 {
-        Self::level(self.spike_fa_budget, tests_per_4_weeks)
+    /// A per-test level for `budget` false alarms per 4 weeks by Tarone's rule
+    /// ([`crate::stats::tarone_level`]): `always` tests per 4 weeks can reach any level; each
+    /// other test has its smallest attainable p in `min_p` and weighs `weight` tests per 4 weeks.
+    pub fn discrete_level(&self, budget: f64, always: f64, min_p: &mut [f64], weight: f64) -> f64 {
+        crate::stats::tarone_level(budget, always, min_p, weight).clamp(1e-12, 0.05)
     }
 
     fn level(budget: f64, tests_per_4_weeks: f64) -> f64 {

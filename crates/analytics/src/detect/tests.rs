@@ -405,6 +405,39 @@ fn coverage_is_judged_on_conversation_hours_and_on_openings_where_cells_predate_
 }
 
 #[test]
+fn share_tests_that_cannot_reject_take_no_budget() {
+    use super::hourly::{SpikeSeries, share_min_ps};
+    let cfg = DetectConfig::default();
+    // two days of 3 classified openings an hour at a usual share of 0.5
+    let series = |sent: f64| SpikeSeries {
+        vol: vec![sent; 48],
+        neg: vec![sent / 2.0; 48],
+        sent: vec![sent; 48],
+        first_day: 0,
+        shares: vec![Some((0.5, 1.0)); 3],
+    };
+    let thin = share_min_ps(&[series(3.0)], &[1, 2, 3, 6], 0, 48, &cfg);
+    // 1–3 h windows hold at most 9 (< 12): only the 43 six-hour windows can reject, and their
+    // best p is 0.5^18
+    assert_eq!(thin.len(), 43);
+    assert!(
+        thin.iter()
+            .all(|p| (p / 0.5f64.powi(18) - 1.0).abs() < 1e-6),
+        "{thin:?}"
+    );
+    // at 12 an hour every window can: 48 + 47 + 46 + 43
+    assert_eq!(
+        share_min_ps(&[series(12.0)], &[1, 2, 3, 6], 0, 48, &cfg).len(),
+        184
+    );
+    // a day without a share baseline (too little history) has no test at all
+    let mut early = series(12.0);
+    early.shares[0] = None;
+    assert_eq!(share_min_ps(&[early], &[1], 0, 48, &cfg).len(), 24);
+    assert!(share_min_ps(&[], &[1, 6], 0, 48, &cfg).is_empty());
+}
+
+#[test]
 fn a_slow_bleed_in_sentiment_is_found_within_three_weeks() {
     let bend = Bend {
         bleed: Some((42, "delivery")),
