@@ -288,11 +288,7 @@ pub(super) fn spikes(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
     let all = conversations(input, Dim::All, ALL_VALUE, origin, hours);
     let start_h = first_hour(input, origin);
     let all_s2 = day_variation(&all, origin, hours, start_h, cfg);
-    // The hours whose tests set the level: the judged ones, and at least the last 4 weeks,
-    // but none before any test can run (the rate of tests is per hour of testing: counting
-    // the first weeks' untested hours would understate it early in a history).
-    let history_h = usize::try_from(cfg.min_history_days.max(7)).unwrap_or(7) * 24;
-    let ref_h = start_h.min(hours.saturating_sub(672)).max(history_h);
+    let ref_h = reference_start(start_h, hours, cfg);
     let data: Vec<SpikeSeries> = series
         .iter()
         .map(|(dim, value)| {
@@ -418,6 +414,15 @@ pub(super) fn spikes(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
         out.extend(open_neg.map(|o| o.det));
     }
     out
+}
+
+/// The first hour whose tests set a level: the judged hours (from `start_h`) and at least the
+/// last 4 weeks count, but none before any test can run — the rate of tests is per hour of
+/// testing, and counting the first weeks' untested hours would understate it early in a
+/// history (and so overstate the level).
+pub(super) fn reference_start(start_h: usize, hours: usize, cfg: &DetectConfig) -> usize {
+    let history_h = usize::try_from(cfg.min_history_days.max(7)).unwrap_or(7) * 24;
+    start_h.min(hours.saturating_sub(672)).max(history_h)
 }
 
 /// The smallest attainable p-value of every negative-share test in hours `[ref_h, hours)`:

@@ -438,6 +438,21 @@ fn share_tests_that_cannot_reject_take_no_budget() {
 }
 
 #[test]
+fn the_level_is_set_on_hours_that_can_be_tested() {
+    use super::hourly::reference_start;
+    let cfg = DetectConfig::default();
+    let history = 14 * 24;
+    // a run judging the last day of 84: the last four weeks set the level
+    assert_eq!(reference_start(83 * 24, 84 * 24, &cfg), 56 * 24);
+    // a whole-history run: all of it, from the first hour a test can run
+    assert_eq!(reference_start(0, 84 * 24, &cfg), history);
+    // three weeks in: only the week that could be tested, not three weeks with two untested
+    assert_eq!(reference_start(20 * 24, 21 * 24, &cfg), history);
+    // before any test can run the range is empty, and nothing underflows
+    assert!(reference_start(0, 100, &cfg) >= 100);
+}
+
+#[test]
 fn a_slow_bleed_in_sentiment_is_found_within_three_weeks() {
     let bend = Bend {
         bleed: Some((42, "delivery")),
