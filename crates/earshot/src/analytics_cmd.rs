@@ -14,6 +14,8 @@ pub async fn run(
         AnalyticsCommand::Rebuild => {
             let t = Instant::now();
             let cells = server::rollups::rebuild(&store, &settings.attribution()).await?;
+            // the rebuild replaced every cell: clear the old versions (PostgreSQL)
+            store.tidy().await?;
             if json {
                 println!(
                     "{}",

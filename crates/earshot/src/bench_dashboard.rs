@@ -174,6 +174,19 @@ pub async fn run(settings: &server::Settings, o: Options, json: bool) -> anyhow:
         );
     }
     let ingest_secs = t.elapsed().as_secs_f64();
+    if reuse.is_none() {
+        // as `earshot import` does after its batches, outside the ingest time
+        let t = Instant::now();
+        let health = store.tidy().await?;
+        eprintln!(
+            "  tidied in {:.1} s{}",
+            t.elapsed().as_secs_f64(),
+            health.map_or(String::new(), |h| format!(
+                " (rollup_cells: {} of {} pages all-visible)",
+                h.all_visible_pages, h.pages
+            ))
+        );
+    }
     let counts = store.counts().await?;
     anyhow::ensure!(
         counts.conversations > 0,

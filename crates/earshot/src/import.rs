@@ -132,6 +132,8 @@ pub async fn run(
         }
     }
     report.errors.sort_by_key(|e| e.line);
+    // an import is a bulk write: clear what it left behind before anyone reads (PostgreSQL)
+    store.tidy().await?;
     store.close().await;
     if json {
         println!("{}", serde_json::to_string(&report)?);

@@ -160,6 +160,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 report.accepted, report.duplicates, report.rejected
             );
             drop(pipeline);
+            store.tidy().await?;
             store.close().await;
             eprintln!("open http://{} in a browser", settings.bind);
             server::serve(settings).await?;

@@ -16,7 +16,7 @@ pub mod scratch;
 
 use std::path::PathBuf;
 
-pub use backend::{PgStore, SqliteStore};
+pub use backend::{PgStore, SqliteStore, TableHealth};
 pub use ingest::{IngestContext, IngestKeys, IngestPlan};
 pub use rows::*;
 
@@ -409,6 +409,13 @@ impl Store {
         actor: &str,
     ) -> Result<()> {
         dispatch!(self, s => s.replace_cells(cells, actor).await)
+    }
+
+    /// After a bulk write (import, rebuild): clears dead row versions and refreshes the
+    /// planner's statistics where the backend needs it (PostgreSQL), so that reads do not
+    /// wait for autovacuum. `Some` with the rollup table's state on PostgreSQL.
+    pub async fn tidy(&self) -> Result<Option<TableHealth>> {
+        dispatch!(self, s => s.tidy().await)
     }
 
     pub async fn close(&self) {

@@ -33,4 +33,4 @@ macro_rules! migrations {
     };
 }
 
-migrations!(1 "0001_core", 2 "0002_nlp", 3 "0003_rollups", 4 "0004_insights", 5 "0005_rollup_generation", 6 "0006_last_inbound", 7 "0007_cells_clustered");
+migrations!(1 "0001_core", 2 "0002_nlp", 3 "0003_rollups", 4 "0004_insights", 5 "0005_rollup_generation", 6 "0006_last_inbound", 7 "0007_cells_clustered", 8 "0008_cells_fillfactor");
