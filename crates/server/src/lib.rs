@@ -74,7 +74,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
 }
 
 /// Background work of a serving node: detection over recent data every
-/// `analytics.detect_every_secs`, and webhook delivery from the outbox.
+/// `analytics.detect_every_secs`, hourly store upkeep, and webhook delivery from the outbox.
 pub fn spawn_workers(state: AppState) -> Vec<tokio::task::JoinHandle<()>> {
     let mut handles = Vec::new();
     let every = state.settings.analytics.detect_every_secs;
@@ -104,6 +104,25 @@ pub fn spawn_workers(state: AppState) -> Vec<tokio::task::JoinHandle<()>> {
                         "detection ran"
                     ),
                     Err(e) => tracing::error!(error = %e, "detection failed"),
+                }
+            }
+        }));
+    }
+    // Hourly upkeep of the tables every batch rewrites: what `import` does after its
+    // batches (`Store::tidy`), for a node that ingests continuously. Autovacuum covers it on
+    // a default PostgreSQL server; this covers one where it is off, and gives SQLite the
+    // periodic `PRAGMA optimize` its documentation asks of long-lived connections.
+    {
+        let st = state.clone();
+        handles.push(tokio::spawn(async move {
+            let hour = std::time::Duration::from_secs(3600);
+            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + hour, hour);
+            loop {
+                tick.tick().await;
+                let t = std::time::Instant::now();
+                match st.store().tidy().await {
+                    Ok(_) => tracing::info!(secs = t.elapsed().as_secs_f64(), "store tidied"),
+                    Err(e) => tracing::error!(error = %e, "store upkeep failed"),
                 }
             }
         }));
