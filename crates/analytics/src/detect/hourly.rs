@@ -314,7 +314,7 @@ pub(super) fn spikes(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
     // volume tests' tails are heavier than their model's, so they must not gain from it).
     let half = cfg.spike_fa_budget / 2.0;
     let volume_tests = (series.len() * windows.len() * 672) as f64;
-    let alpha_vol = cfg.discrete_level(half, volume_tests, &mut [], 1.0);
+    let alpha_vol = DetectConfig::level(half, volume_tests);
     let weight = 672.0 / hours.saturating_sub(ref_h).max(1) as f64;
     let alpha_share = cfg.discrete_level(half, 0.0, &mut share_min_p, weight);
     for ((dim, value), d) in series.iter().zip(&data) {
@@ -545,8 +545,13 @@ pub(super) fn share_phi_blocks(neg: &[f64], sent: &[f64], from: usize, day: usiz
 /// (`ActiveHours`), which fall as far as the messages a broken connector loses, while
 /// openings fall less (a lost opening's follow-up opens the conversation instead). Cells
 /// written before the counter existed lack it — every hour with a customer message has at
-/// least one conversation-hour — and are judged on conversations opened.
-fn coverage_basis(input: &DetectInput<'_>, origin: i64, hours: usize) -> (Counter, Metric) {
+/// least one conversation-hour — and are judged on conversations opened. Returns the
+/// counter, its metric and the total's hourly series of it.
+fn coverage_basis(
+    input: &DetectInput<'_>,
+    origin: i64,
+    hours: usize,
+) -> (Counter, Metric, Vec<f64>) {
     let msgs = hourly(input, Dim::All, ALL_VALUE, &[Counter::MsgIn], origin, hours);
     let active = hourly(
         input,
@@ -557,17 +562,22 @@ fn coverage_basis(input: &DetectInput<'_>, origin: i64, hours: usize) -> (Counte
         hours,
     );
     if msgs.iter().zip(&active).any(|(m, a)| *m > 0.0 && *a <= 0.0) {
-        (Counter::Conversations, Metric::Conversations)
+        let all = conversations(input, Dim::All, ALL_VALUE, origin, hours);
+        (Counter::Conversations, Metric::Conversations, all)
     } else {
-        (Counter::ActiveHours, Metric::ActiveConversationHours)
+        (
+            Counter::ActiveHours,
+            Metric::ActiveConversationHours,
+            active,
+        )
     }
 }
 
 /// Coverage gaps (5). A channel is judged by its **share** of all conversation-hours with a
 /// customer message (see [`coverage_basis`]) against its usual share at that hour (a
 /// quasi-binomial lower tail), so that a quiet morning on every channel — common-mode
-/// variation — is not a gap, while one connector going silent is. The total is judged on its own volume (negative-binomial lower tail), for the case
-/// where everything stops.
+/// variation — is not a gap, while one connector going silent is. The total is judged on its
+/// own volume (negative-binomial lower tail), for the case where everything stops.
 pub(super) fn coverage(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detection> {
     let mut out = Vec::new();
     let Some((origin, hours)) = frame(input) else {
@@ -576,8 +586,7 @@ pub(super) fn coverage(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detec
     let channels = input.cells.values(Grain::Hour, Dim::Channel);
     let windows = windows(&cfg.gap_windows, 72);
     let alpha = cfg.alpha(((channels.len() + 1) * windows.len().max(1) * 672) as f64);
-    let (counter, metric) = coverage_basis(input, origin, hours);
-    let all = hourly(input, Dim::All, ALL_VALUE, &[counter], origin, hours);
+    let (counter, metric, all) = coverage_basis(input, origin, hours);
     let start_h = first_hour(input, origin);
     let mut classified: Vec<(String, Vec<f64>)> = Vec::new();
     let mut all_cache: Option<(usize, Option<Baseline>)> = None;

@@ -310,7 +310,8 @@ impl DetectConfig {
         crate::stats::tarone_level(budget, always, min_p, weight).clamp(1e-12, 0.05)
     }
 
-    fn level(budget: f64, tests_per_4_weeks: f64) -> f64 {
+    /// Bonferroni: `budget` false alarms per 4 weeks over `tests_per_4_weeks` tests.
+    pub(crate) fn level(budget: f64, tests_per_4_weeks: f64) -> f64 {
         (budget / tests_per_4_weeks.max(1.0)).clamp(1e-12, 0.05)
     }
 }
