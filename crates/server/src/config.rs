@@ -41,6 +41,9 @@ pub struct AnalyticsSettings {
     pub detect_every_secs: u64,
     /// How far back each background detection run looks for findings.
     pub detect_window_days: i64,
+    /// How often `serve` tidies the store (`Store::tidy`: PostgreSQL `VACUUM (ANALYZE)` of
+    /// the tables each batch rewrites, SQLite `PRAGMA optimize`); 0 = never.
+    pub tidy_every_secs: u64,
     /// Receivers of signed webhooks (insight.raised).
     pub webhooks: Vec<crate::webhooks::WebhookTarget>,
 }
@@ -53,6 +56,7 @@ impl Default for AnalyticsSettings {
             detect: Default::default(),
             detect_every_secs: 300,
             detect_window_days: 14,
+            tidy_every_secs: 3600,
             webhooks: Vec::new(),
         }
     }

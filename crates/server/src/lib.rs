@@ -74,7 +74,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
 }
 
 /// Background work of a serving node: detection over recent data every
-/// `analytics.detect_every_secs`, hourly store upkeep, and webhook delivery from the outbox.
+/// `analytics.detect_every_secs`, store upkeep every `analytics.tidy_every_secs`, and webhook delivery from the outbox.
 pub fn spawn_workers(state: AppState) -> Vec<tokio::task::JoinHandle<()>> {
     let mut handles = Vec::new();
     let every = state.settings.analytics.detect_every_secs;
@@ -108,15 +108,17 @@ pub fn spawn_workers(state: AppState) -> Vec<tokio::task::JoinHandle<()>> {
             }
         }));
     }
-    // Hourly upkeep of the tables every batch rewrites: what `import` does after its
-    // batches (`Store::tidy`), for a node that ingests continuously. Autovacuum covers it on
-    // a default PostgreSQL server; this covers one where it is off, and gives SQLite the
-    // periodic `PRAGMA optimize` its documentation asks of long-lived connections.
-    {
+    // Periodic upkeep of the tables every batch rewrites (hourly by default): what `import`
+    // does after its batches (`Store::tidy`), for a node that ingests continuously.
+    // Autovacuum covers it on a default PostgreSQL server; this covers one where it is off,
+    // and gives SQLite the periodic `PRAGMA optimize` its documentation asks of long-lived
+    // connections.
+    let tidy_every = state.settings.analytics.tidy_every_secs;
+    if tidy_every > 0 {
         let st = state.clone();
         handles.push(tokio::spawn(async move {
-            let hour = std::time::Duration::from_secs(3600);
-            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + hour, hour);
+            let every = std::time::Duration::from_secs(tidy_every);
+            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
             loop {
                 tick.tick().await;
                 let t = std::time::Instant::now();

@@ -1935,6 +1935,11 @@ impl SqliteStore {
         Ok(None)
     }
 
+    /// SQLite keeps no visibility map: nothing to report.
+    pub async fn table_health(&self) -> Result<Option<TableHealth>> {
+        Ok(None)
+    }
+
     /// A batch's messages: multi-row statements (SQLite has no faster way in).
     async fn bulk_messages(
         tx: &mut sqlx::Transaction<'static, Sqlite>,
@@ -2047,6 +2052,12 @@ impl PgStore {
                 .execute(&self.write)
                 .await?;
         }
+        self.table_health().await
+    }
+
+    /// Pages of `rollup_cells` and how many are all-visible, as the last vacuum or analyze
+    /// recorded them (`pg_class`; a table never vacuumed reports 0 pages).
+    pub async fn table_health(&self) -> Result<Option<TableHealth>> {
         let (pages, all_visible): (i32, i32) = sqlx::query_as(
             "SELECT relpages, relallvisible FROM pg_class WHERE oid = 'rollup_cells'::regclass",
         )

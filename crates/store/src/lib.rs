@@ -418,6 +418,11 @@ impl Store {
         dispatch!(self, s => s.tidy().await)
     }
 
+    /// The rollup table's pages as PostgreSQL last recorded them (`None` on SQLite).
+    pub async fn table_health(&self) -> Result<Option<TableHealth>> {
+        dispatch!(self, s => s.table_health().await)
+    }
+
     pub async fn close(&self) {
         dispatch!(self, s => s.close().await)
     }

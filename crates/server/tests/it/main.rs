@@ -7,3 +7,4 @@ mod nlp;
 mod pipeline;
 mod rollups;
 mod support;
+mod upkeep;
