@@ -251,6 +251,52 @@ impl Forge {
         }));
     }
 
+    /// A copy of a recorded conversation by a new customer, `offset` later: new ids, replies
+    /// and lifecycle events pointing into the copy, nothing at or after `end`. It has the
+    /// topic's own mix of outcomes, where a forged conversation would not.
+    fn copy(&mut self, records: &[Record], c: &Conv, offset: Duration, end: OffsetDateTime) {
+        let author = self.customer();
+        let mut ids: HashMap<String, String> = HashMap::new();
+        for &i in &c.records {
+            let Some(r) = records.get(i) else { continue };
+            let mut r = r.clone();
+            let at = r.at() + offset;
+            if at >= end {
+                continue;
+            }
+            match &mut r {
+                Record::Message(m) => {
+                    let id = self.id("msg");
+                    ids.insert(m.external_id.clone(), id.clone());
+                    m.external_id = id;
+                    m.in_reply_to = m.in_reply_to.as_ref().and_then(|p| ids.get(p)).cloned();
+                    if m.direction == Direction::Inbound {
+                        m.author = author.clone();
+                    }
+                    m.created_at = at;
+                }
+                Record::Lifecycle(l) => {
+                    let Some(target) = ids.get(&l.message_id).cloned() else {
+                        continue;
+                    };
+                    l.id = self.id("ev");
+                    l.message_id = target;
+                    l.at = at;
+                }
+                Record::Survey(sv) => {
+                    let Some(target) = ids.get(&sv.message_id).cloned() else {
+                        continue;
+                    };
+                    sv.id = self.id("survey");
+                    sv.message_id = target;
+                    sv.at = at;
+                }
+                Record::Feedback(_) | Record::Change(_) => continue,
+            }
+            self.out.push(r);
+        }
+    }
+
     /// A whole conversation: opening, a brand answer, resolution. Returns its resolution time.
     fn conversation(
         &mut self,
@@ -409,7 +455,7 @@ pub(crate) fn inject(
                 format!("{} service degradation", topic.as_str().replace('_', " ")),
                 owner(topic.as_str()),
             );
-            truths.push(truth(K::Spike, vec![K::CoverageGap], &["conversations"], vec![cscope.clone(), tscope.clone(), qscope(channel), all.clone()], short_start, short_start + Duration::hours(hours), cause, format!("{hours} h of about {per_hour:.0} extra conversations an hour on {channel} about {}", topic.as_str())));
+            truths.push(truth(K::Spike, vec![K::CoverageGap, K::TopicTrend], &["conversations"], vec![cscope.clone(), tscope.clone(), qscope(channel), all.clone()], short_start, short_start + Duration::hours(hours), cause, format!("{hours} h of about {per_hour:.0} extra conversations an hour on {channel} about {}", topic.as_str())));
         }
         ScenarioKind::NegativeSpike => {
             // a backlash: new conversations on every social channel turn negative for hours
@@ -558,9 +604,15 @@ pub(crate) fn inject(
                 owner(topic.as_str()),
             );
             let (k, also) = if masked {
-                (K::MaskedResolution, vec![K::RepeatTrend, K::SlowBleed])
+                (
+                    K::MaskedResolution,
+                    vec![K::RepeatTrend, K::SlowBleed, K::TopicTrend],
+                )
             } else {
-                (K::RepeatTrend, vec![K::MaskedResolution, K::SlowBleed])
+                (
+                    K::RepeatTrend,
+                    vec![K::MaskedResolution, K::SlowBleed, K::TopicTrend],
+                )
             };
             truths.push(truth(k, also, &["repeat_rate"], vec![tscope.clone(), all.clone()], bleed_start, end, cause, format!("up to {:.0} % of resolved {} conversations come back within 3 days, ramping over {ramp_days:.0} days{}", max * 100.0, topic.as_str(), if masked { ", while their first responses get 40 % faster" } else { "" })));
         }
@@ -685,6 +737,49 @@ pub(crate) fn inject(
             );
             tr.marker = Some(phrase.to_string());
             truths.push(tr);
+        }
+        ScenarioKind::TopicShift => {
+            // more customers write about one topic from a day on (a supplier, a policy): the
+            // topic's conversations grow to `mult` times within 1–7 days and stay there
+            let ramp_days = 1.0 + 6.0 * rng.f64();
+            let mult = 1.4 + 0.4 * rng.f64();
+            for c in convs
+                .iter()
+                .filter(|c| c.topic == Some(topic) && c.opened >= bleed_start)
+            {
+                if !f
+                    .rng
+                    .chance((mult - 1.0) * ramp(c.opened, bleed_start, ramp_days))
+                {
+                    continue;
+                }
+                let offset = Duration::seconds(f.rng.between(0, 3599) as i64);
+                f.copy(&records, c, offset, end);
+            }
+            let cause = add_change(
+                &mut f,
+                bleed_start - Duration::hours(rng.between(2, 72) as i64),
+                [
+                    ChangeKind::Integration,
+                    ChangeKind::Policy,
+                    ChangeKind::Release,
+                ][rng.index(3)],
+                format!("Change affecting {}", topic.as_str().replace('_', " ")),
+                owner(topic.as_str()),
+            );
+            truths.push(truth(
+                K::TopicTrend,
+                vec![K::Spike],
+                &[analytics::detect::TOPIC_SHARE],
+                vec![tscope.clone()],
+                bleed_start,
+                end,
+                cause,
+                format!(
+                    "conversations about {} grow to {mult:.2}× within {ramp_days:.1} days and stay",
+                    topic.as_str()
+                ),
+            ));
         }
         ScenarioKind::EscalationTrend => {
             let ramp_days = 10.0 + 14.0 * rng.f64();

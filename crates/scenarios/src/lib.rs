@@ -45,10 +45,11 @@ pub enum ScenarioKind {
     CoverageGap,
     RecurringPhrase,
     EscalationTrend,
+    TopicShift,
 }
 
 impl ScenarioKind {
-    pub const ALL: [ScenarioKind; 12] = [
+    pub const ALL: [ScenarioKind; 13] = [
         ScenarioKind::Clean,
         ScenarioKind::VolumeSpike,
         ScenarioKind::NegativeSpike,
@@ -61,6 +62,7 @@ impl ScenarioKind {
         ScenarioKind::CoverageGap,
         ScenarioKind::RecurringPhrase,
         ScenarioKind::EscalationTrend,
+        ScenarioKind::TopicShift,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -77,6 +79,7 @@ impl ScenarioKind {
             ScenarioKind::CoverageGap => "coverage_gap",
             ScenarioKind::RecurringPhrase => "recurring_phrase",
             ScenarioKind::EscalationTrend => "escalation_trend",
+            ScenarioKind::TopicShift => "topic_shift",
         }
     }
 

@@ -725,7 +725,7 @@ struct InsightQuery {
     /// new, acknowledged, actioned or dismissed
     status: Option<String>,
     owner_team: Option<String>,
-    /// spike, slow_bleed, masked_resolution, csat_masking, coverage_gap, recurring_phrase, repeat_trend, escalation_trend
+    /// spike, slow_bleed, masked_resolution, csat_masking, coverage_gap, recurring_phrase, repeat_trend, escalation_trend, topic_trend
     kind: Option<String>,
     /// 1..=1000, default 100
     limit: Option<i64>,

@@ -58,6 +58,11 @@ pub(super) fn rank(d: &Detection, changes: &[ChangeEntry], cfg: &DetectConfig) -
                         DetectionKind::CoverageGap,
                         ChangeKind::Integration | ChangeKind::Outage
                     )
+                    // what customers write about moves after a change to what they get
+                    | (
+                        DetectionKind::TopicTrend,
+                        ChangeKind::Integration | ChangeKind::Policy | ChangeKind::Release
+                    )
             );
             if fits {
                 score *= 1.5;

@@ -48,6 +48,7 @@ fn first_eval(input: &DetectInput<'_>, origin: i64, lag: usize, back: usize) -> 
 }
 
 struct TrendSpec {
+    /// The metric judged (for a share of the total: the counter's metric).
     metric: Metric,
     kind: DetectionKind,
     /// An increase is bad (FRT, repeats, escalations); otherwise a decrease is.
@@ -60,9 +61,26 @@ struct TrendSpec {
     /// A rate judged on its daily counts (events, trials) by a Bernoulli CUSUM instead of
     /// standardised daily values. With `bad_up` false the events counted are the failures.
     rate: Option<(Counter, Counter)>,
+    /// The rate's trials are the total's (its `den`), not the series' own: a topic's share
+    /// of all conversations. Judged on topics only.
+    of_total: bool,
 }
 
-const TRENDS: [TrendSpec; 8] = [
+/// The scope metric of a topic's share of all conversations opened (a detection quantity;
+/// the metrics API serves `conversations` per topic and in total).
+pub const TOPIC_SHARE: &str = "topic_share";
+
+impl TrendSpec {
+    fn name(&self) -> &'static str {
+        if self.of_total {
+            TOPIC_SHARE
+        } else {
+            self.metric.as_str()
+        }
+    }
+}
+
+const TRENDS: [TrendSpec; 9] = [
     TrendSpec {
         metric: Metric::SentimentMean,
         kind: DetectionKind::SlowBleed,
@@ -73,6 +91,7 @@ const TRENDS: [TrendSpec; 8] = [
         min_rel: 0.0,
         channels: true,
         rate: None,
+        of_total: false,
     },
     TrendSpec {
         metric: Metric::CsatMean,
@@ -84,6 +103,7 @@ const TRENDS: [TrendSpec; 8] = [
         min_rel: 0.0,
         channels: true,
         rate: None,
+        of_total: false,
     },
     TrendSpec {
         metric: Metric::FrtMedian,
@@ -98,6 +118,7 @@ const TRENDS: [TrendSpec; 8] = [
         min_rel: 0.0,
         channels: true,
         rate: None,
+        of_total: false,
     },
     TrendSpec {
         metric: Metric::EndSentimentMean,
@@ -109,6 +130,7 @@ const TRENDS: [TrendSpec; 8] = [
         min_rel: 0.0,
         channels: true,
         rate: None,
+        of_total: false,
     },
     TrendSpec {
         metric: Metric::SentimentConversion,
@@ -120,6 +142,7 @@ const TRENDS: [TrendSpec; 8] = [
         min_rel: 0.0,
         channels: true,
         rate: Some((Counter::Converted, Counter::NegStartResolved)),
+        of_total: false,
     },
     // customers turning negative show first in how conversations open (a count per
     // conversation, not diluted by the later messages that sentiment_mean averages)
@@ -133,6 +156,7 @@ const TRENDS: [TrendSpec; 8] = [
         min_rel: 0.0,
         channels: true,
         rate: Some((Counter::NegStart, Counter::SentStart)),
+        of_total: false,
     },
     TrendSpec {
         metric: Metric::RepeatRate,
@@ -144,6 +168,7 @@ const TRENDS: [TrendSpec; 8] = [
         min_rel: 0.3,
         channels: false,
         rate: Some((Counter::Repeats, Counter::Conversations)),
+        of_total: false,
     },
     TrendSpec {
         metric: Metric::EscalationRate,
@@ -155,6 +180,21 @@ const TRENDS: [TrendSpec; 8] = [
         min_rel: 0.3,
         channels: false,
         rate: Some((Counter::Escalated, Counter::Conversations)),
+        of_total: false,
+    },
+    // what customers write about moved: a topic's share of everything opened (a courier
+    // change, a policy, a release); conversations are known when they open
+    TrendSpec {
+        metric: Metric::Conversations,
+        kind: DetectionKind::TopicTrend,
+        bad_up: true,
+        log: false,
+        min_support: 20,
+        min_abs: 0.02,
+        min_rel: 0.25,
+        channels: false,
+        rate: Some((Counter::Conversations, Counter::Conversations)),
+        of_total: true,
     },
 ];
 
@@ -752,7 +792,13 @@ pub(super) fn trends(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
         .flat_map(|s| {
             all_scopes
                 .iter()
-                .filter(move |(d, _)| s.channels || *d != Dim::Channel)
+                .filter(move |(d, _)| {
+                    if s.of_total {
+                        *d == Dim::Topic
+                    } else {
+                        s.channels || *d != Dim::Channel
+                    }
+                })
                 .map(move |sc| (s, sc))
         })
         .collect();
@@ -761,6 +807,7 @@ pub(super) fn trends(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
     if stats::cusum_threshold(arl0, k).is_none() {
         return out;
     }
+    let total = days(input, Dim::All, ALL_VALUE, origin, ndays);
     for (spec, (dim, value)) in plan {
         let lag = usize::try_from(cfg.maturity_days(spec.metric)).unwrap_or(0);
         if ndays <= lag + 1 {
@@ -772,7 +819,13 @@ pub(super) fn trends(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
         let sign = if spec.bad_up { 1.0 } else { -1.0 };
         let steps = match spec.rate {
             Some((num, den)) => {
-                let (ev, n) = rate_counts(&cells, num, den, spec.bad_up);
+                let (ev, n) = if spec.of_total {
+                    let (ev, _) = rate_counts(&cells, num, num, spec.bad_up);
+                    let (_, n) = rate_counts(&total, den, den, spec.bad_up);
+                    (ev.iter().zip(&n).map(|(k, n)| k.min(*n)).collect(), n)
+                } else {
+                    rate_counts(&cells, num, den, spec.bad_up)
+                };
                 // minimum effects are in the metric's units; for failures they carry over
                 rate_steps(
                     &ev,
@@ -833,7 +886,7 @@ pub(super) fn trends(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
             };
             ex.open(Detection {
                 kind: spec.kind,
-                scope: Scope::new(spec.metric.as_str(), *dim, value.clone()),
+                scope: Scope::new(spec.name(), *dim, value.clone()),
                 start_ms: origin + st.onset as i64 * DAY_MS,
                 end_ms: day_end,
                 detected_at_ms: day_end + lag as i64 * DAY_MS,
@@ -859,7 +912,7 @@ pub(super) fn trends(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
                 ),
                 examples: vec![format!(
                     "{} {:.3} → {:.3} since {} days ({how})",
-                    spec.metric.as_str(),
+                    spec.name(),
                     b,
                     o,
                     t + 1 - st.onset,

@@ -19,6 +19,7 @@ use crate::rollup::{CellIndex, DAY_MS, Dim};
 use domain::record::ChangeEntry;
 use serde::{Deserialize, Serialize};
 
+pub use daily::TOPIC_SHARE;
 pub use incidents::combine;
 
 /// The sketches the detectors read (only the daily FRT medians of the trend and masked-resolution
@@ -44,10 +45,12 @@ pub enum DetectionKind {
     RepeatTrend,
     /// 7. Escalations trend up on a topic.
     EscalationTrend,
+    /// 7. A topic's share of all conversations steps or drifts up (a courier, a policy).
+    TopicTrend,
 }
 
 impl DetectionKind {
-    pub const ALL: [DetectionKind; 8] = [
+    pub const ALL: [DetectionKind; 9] = [
         DetectionKind::Spike,
         DetectionKind::SlowBleed,
         DetectionKind::MaskedResolution,
@@ -56,6 +59,7 @@ impl DetectionKind {
         DetectionKind::RecurringPhrase,
         DetectionKind::RepeatTrend,
         DetectionKind::EscalationTrend,
+        DetectionKind::TopicTrend,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -68,6 +72,7 @@ impl DetectionKind {
             DetectionKind::RecurringPhrase => "recurring_phrase",
             DetectionKind::RepeatTrend => "repeat_trend",
             DetectionKind::EscalationTrend => "escalation_trend",
+            DetectionKind::TopicTrend => "topic_trend",
         }
     }
 

@@ -52,6 +52,8 @@ struct Bend {
     bleed: Option<(i64, &'static str)>,
     /// (start hour, hours, share): that share of the social channels' openings turn negative
     backlash: Option<(i64, i64, f64)>,
+    /// (start day, topic, multiplier): that topic's conversations from then on
+    shift: Option<(i64, &'static str, f64)>,
 }
 
 const TOPICS: [&str; 4] = ["delivery", "billing", "refund", "account_access"];
@@ -139,7 +141,13 @@ fn history(days: i64, seed: u64, bend: &Bend) -> CellIndex {
                 continue;
             }
             for (ti, topic) in TOPICS.iter().enumerate() {
-                let mu = 2.0 * season * weekend / (1.0 + ci as f64) / (1.0 + ti as f64 * 0.5);
+                let mut mu = 2.0 * season * weekend / (1.0 + ci as f64) / (1.0 + ti as f64 * 0.5);
+                if let Some((sd, t, mult)) = bend.shift
+                    && t == *topic
+                    && h / 24 >= sd
+                {
+                    mu *= mult;
+                }
                 let mut neg = 0.3;
                 if let Some((sd, t)) = bend.bleed
                     && t == *topic
@@ -466,6 +474,49 @@ fn a_slow_bleed_in_sentiment_is_found_within_three_weeks() {
         .unwrap_or_else(|| panic!("{dets:#?}"));
     let start = ms(T0 + Duration::days(42));
     assert!(bleed.detected_at_ms - start <= 21 * DAY_MS, "{bleed:#?}");
+}
+
+#[test]
+fn a_topic_whose_share_steps_up_is_a_topic_trend_with_its_cause() {
+    // refund (the third topic) opens about 16 % of conversations; from day 42 half as many
+    // again write about it
+    let bend = Bend {
+        shift: Some((42, "refund", 1.5)),
+        ..Default::default()
+    };
+    let idx = history(63, 7, &bend);
+    let start = T0 + Duration::days(42);
+    let changes = [ChangeEntry {
+        id: "chg-returns".into(),
+        kind: ChangeKind::Policy,
+        title: "Return window shortened".into(),
+        owner_team: "finance".into(),
+        at: start - Duration::hours(20),
+    }];
+    let dets = run(&idx, &PhraseCounts::new(), &changes, 63);
+    let trend = dets
+        .iter()
+        .find(|d| d.kind == DetectionKind::TopicTrend)
+        .unwrap_or_else(|| panic!("{dets:#?}"));
+    assert_eq!(trend.scope.metric, super::TOPIC_SHARE);
+    assert_eq!(trend.scope.value, "refund", "{trend:#?}");
+    assert!(trend.observed > trend.baseline * 1.25, "{trend:#?}");
+    assert!(
+        trend.detected_at_ms - ms(start) <= 7 * DAY_MS,
+        "found after {} h: {trend:#?}",
+        (trend.detected_at_ms - ms(start)) / 3_600_000
+    );
+    assert_eq!(
+        trend.probable_causes.first().map(|c| c.change_id.as_str()),
+        Some("chg-returns")
+    );
+    // the other topics' shares fall a little; a fall is not a trend
+    assert!(
+        dets.iter()
+            .filter(|d| d.kind == DetectionKind::TopicTrend)
+            .all(|d| d.scope.value == "refund"),
+        "{dets:#?}"
+    );
 }
 
 /// 60 days of everyday feedback (`general`), and from day 45 a rising number
