@@ -14,12 +14,23 @@ fn related(a: &Detection, b: &Detection) -> bool {
     if !overlap {
         return false;
     }
-    let same = a.scope.dim == b.scope.dim && a.scope.value == b.scope.value;
-    let total = a.scope.dim == Dim::All || b.scope.dim == Dim::All;
+    let both_hourly = a.kind.hourly() && b.kind.hourly();
+    let apart = (a.start_ms - b.start_ms).abs();
+    // A lasting finding joins another when they began together (one story seen in two
+    // metrics, or in the total and in a cut), not merely while it lasts: a step that stays
+    // keeps its trend open for weeks, and every later finding would otherwise join it and
+    // through it everything else (union–find chains: 7 days let a login trend, a phrase and
+    // a courier trend of the demo, a week apart each, become one). Daily onsets are known
+    // to a few days (a CUSUM's onset is the day it last left zero).
+    let began_together = apart <= if both_hourly { 3 * HOUR_MS } else { 3 * DAY_MS };
+    // the same metric of the same cut is one finding reported in pieces
+    let same_finding = a.scope == b.scope;
+    let same_cut = a.scope.dim == b.scope.dim && a.scope.value == b.scope.value;
+    let same = same_finding || (same_cut && (both_hourly || began_together));
+    let total = (a.scope.dim == Dim::All || b.scope.dim == Dim::All) && began_together;
     // Different dimensions (a topic and a channel) join only for short-lived findings that
     // start close together: one burst seen through two cuts.
-    let close =
-        a.kind.hourly() && b.kind.hourly() && (a.start_ms - b.start_ms).abs() <= 3 * HOUR_MS;
+    let close = both_hourly && apart <= 3 * HOUR_MS;
     same || total || close
 }
 
@@ -95,4 +106,100 @@ pub fn combine(dets: Vec<Detection>, cfg: &DetectConfig) -> Vec<Incident> {
             .then(a.start_ms.cmp(&b.start_ms))
     });
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::{DetectionKind, Scope};
+
+    fn det(kind: DetectionKind, dim: Dim, value: &str, start_h: i64, end_h: i64) -> Detection {
+        Detection {
+            kind,
+            scope: Scope::new(kind.as_str(), dim, value),
+            start_ms: start_h * HOUR_MS,
+            end_ms: end_h * HOUR_MS,
+            detected_at_ms: end_h * HOUR_MS,
+            baseline: 1.0,
+            observed: 2.0,
+            statistic: "t".into(),
+            statistic_value: 0.0,
+            p_value: 1e-9,
+            severity: 0.5,
+            examples: vec![],
+            probable_causes: vec![],
+        }
+    }
+
+    #[test]
+    fn a_lasting_trend_does_not_swallow_later_findings_on_the_total() {
+        let day = 24;
+        let dets = vec![
+            // a topic's share stepped up on day 10 and stays up to day 60
+            det(
+                DetectionKind::TopicTrend,
+                Dim::Topic,
+                "delivery",
+                10 * day,
+                60 * day,
+            ),
+            // an outage on day 40, seen on the total and on the outage topic within an hour
+            det(
+                DetectionKind::Spike,
+                Dim::All,
+                "all",
+                40 * day + 13,
+                40 * day + 17,
+            ),
+            det(
+                DetectionKind::Spike,
+                Dim::Topic,
+                "outage",
+                40 * day + 14,
+                40 * day + 17,
+            ),
+            // another topic's trend from day 30
+            det(
+                DetectionKind::TopicTrend,
+                Dim::Topic,
+                "refund",
+                30 * day,
+                60 * day,
+            ),
+            // the total's sentiment slides from day 31: it began with the refund trend
+            det(
+                DetectionKind::SlowBleed,
+                Dim::All,
+                "all",
+                31 * day,
+                60 * day,
+            ),
+        ];
+        let incidents = combine(dets, &DetectConfig::default());
+        let mut groups: Vec<Vec<String>> = incidents
+            .iter()
+            .map(|i| {
+                let mut v: Vec<String> = i
+                    .detections
+                    .iter()
+                    .map(|d| format!("{}:{}", d.kind.as_str(), d.scope.value))
+                    .collect();
+                v.sort();
+                v
+            })
+            .collect();
+        groups.sort();
+        assert_eq!(
+            groups,
+            vec![
+                vec![
+                    "slow_bleed:all".to_string(),
+                    "topic_trend:refund".to_string()
+                ],
+                vec!["spike:all".to_string(), "spike:outage".to_string()],
+                vec!["topic_trend:delivery".to_string()],
+            ],
+            "{incidents:#?}"
+        );
+    }
 }
