@@ -59,25 +59,7 @@ pub async fn run(
             if json {
                 println!("{}", serde_json::to_string(&run)?);
             } else {
-                println!(
-                    "{} incidents ({} new insights) from {} cells in {:.2} s",
-                    run.incidents.len(),
-                    run.raised.len(),
-                    run.cells,
-                    run.secs
-                );
-                for inc in &run.incidents {
-                    let when = store::from_ms(inc.start_ms)
-                        .format(&time::format_description::well_known::Rfc3339)
-                        .unwrap_or_default();
-                    println!("  [{:.2}] {} from {when}", inc.severity, inc.title());
-                    for c in inc.causes.iter().take(3) {
-                        println!(
-                            "      probable cause: {} ({}, {:.0} h before, owner {})",
-                            c.title, c.kind, c.lag_hours, c.owner_team
-                        );
-                    }
-                }
+                print_run(&run);
             }
         }
         AnalyticsCommand::Digest { team, week_end } => {
@@ -157,4 +139,27 @@ pub async fn run(
     }
     store.close().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A detection run as text: the count, then each incident with its top three causes.
+pub fn print_run(run: &server::detection::DetectionRun) {
+    println!(
+        "{} incidents ({} new insights) from {} cells in {:.2} s",
+        run.incidents.len(),
+        run.raised.len(),
+        run.cells,
+        run.secs
+    );
+    for inc in &run.incidents {
+        let when = store::from_ms(inc.start_ms)
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        println!("  [{:.2}] {} from {when}", inc.severity, inc.title());
+        for c in inc.causes.iter().take(3) {
+            println!(
+                "      probable cause: {} ({}, {:.0} h before, owner {})",
+                c.title, c.kind, c.lag_hours, c.owner_team
+            );
+        }
+    }
 }

@@ -88,8 +88,8 @@ pub struct SimArgs {
     /// Random seed: the same seed gives the same data
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// Days of history
-    #[arg(long, default_value_t = 42)]
+    /// Days of history (the detectors need a few weeks of it before they judge)
+    #[arg(long, default_value_t = 120)]
     pub days: u32,
     /// New customer conversations per day
     #[arg(long, default_value_t = 300)]

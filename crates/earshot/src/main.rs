@@ -159,6 +159,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "demo data: {} accepted, {} already present, {} rejected",
                 report.accepted, report.duplicates, report.rejected
             );
+            // The imported history is judged the way live data is, and all of it: the
+            // serving node's own runs look at the recent days only.
+            let run = server::detection::run(
+                &store,
+                &pipeline.enrichers().default,
+                &settings.analytics.detect,
+                store::to_ms(cfg.start),
+                store::to_ms(now),
+                "system:detector",
+            )
+            .await?;
+            analytics_cmd::print_run(&run);
             drop(pipeline);
             store.tidy().await?;
             store.close().await;
