@@ -4,7 +4,7 @@
 //! docs/analytics.md.
 
 use crate::cell::{Cell, Counter, SketchKind};
-use crate::rollup::{CellIndex, DAY_MS, Dim, Grain};
+use crate::rollup::{ALL_VALUE, CellIndex, DAY_MS, Dim, Grain};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -12,6 +12,10 @@ use serde::{Deserialize, Serialize};
 pub enum Metric {
     /// Conversations opened.
     Conversations,
+    /// A series' conversations opened as a share of the total's in the same bucket (a topic's
+    /// or a channel's share of everything). Needs the total's cells beside the series': one
+    /// cell alone has no value ([`series`] and [`total`] read both).
+    ConversationShare,
     /// Customer messages received.
     InboundMessages,
     /// Conversation-hours with a customer message (a conversation counts once an hour
@@ -80,8 +84,9 @@ impl Metric {
         }
     }
 
-    pub const ALL: [Metric; 29] = [
+    pub const ALL: [Metric; 30] = [
         Metric::Conversations,
+        Metric::ConversationShare,
         Metric::InboundMessages,
         Metric::ActiveConversationHours,
         Metric::ResponseRate,
@@ -115,6 +120,7 @@ impl Metric {
     pub fn as_str(self) -> &'static str {
         match self {
             Metric::Conversations => "conversations",
+            Metric::ConversationShare => "conversation_share",
             Metric::InboundMessages => "inbound_messages",
             Metric::ActiveConversationHours => "active_conversation_hours",
             Metric::ResponseRate => "response_rate",
@@ -148,6 +154,11 @@ impl Metric {
 
     pub fn parse(s: &str) -> Option<Metric> {
         Metric::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+
+    /// Whether the metric divides a series by the total, whose cells a query must load too.
+    pub const fn needs_total(self) -> bool {
+        matches!(self, Metric::ConversationShare)
     }
 }
 
@@ -242,6 +253,11 @@ pub fn value(cell: &Cell, m: Metric) -> Value {
         Metric::Conversations => Value {
             value: Some(g(C::Conversations) as f64),
             support: g(C::Conversations).max(0) as u64,
+        },
+        // a share of the total: see `share_of_total`
+        Metric::ConversationShare => Value {
+            value: None,
+            support: 0,
         },
         Metric::InboundMessages => Value {
             value: Some(g(C::MsgIn) as f64),
@@ -387,6 +403,9 @@ pub fn series(
     from_ms: i64,
     to_ms: i64,
 ) -> Series {
+    if metric.needs_total() {
+        return share_series(idx, metric, grain, dim, value, from_ms, to_ms);
+    }
     let point = |b: i64, c: &Cell| {
         let v = self::value(c, metric);
         Point {
@@ -436,6 +455,54 @@ pub fn breakdown(
         .collect()
 }
 
+/// A share of the total's conversations: `part / whole`, supported by the whole.
+pub fn share_of_total(part: &Cell, whole: &Cell) -> Value {
+    let (k, n) = (
+        part.get(Counter::Conversations),
+        whole.get(Counter::Conversations),
+    );
+    Value {
+        value: (n > 0).then(|| k.clamp(0, n) as f64 / n as f64),
+        support: n.max(0) as u64,
+    }
+}
+
+/// The series of a metric that divides by the total: one point per bucket in which the
+/// total has a cell (a bucket where the series has none is a share of 0).
+fn share_series(
+    idx: &CellIndex,
+    metric: Metric,
+    grain: SeriesGrain,
+    dim: Dim,
+    value: &str,
+    from_ms: i64,
+    to_ms: i64,
+) -> Series {
+    let part: std::collections::HashMap<i64, Cell> =
+        cells_by_bucket(idx, grain, dim, value, from_ms, to_ms)
+            .into_iter()
+            .collect();
+    let empty = Cell::default();
+    let points = cells_by_bucket(idx, grain, Dim::All, ALL_VALUE, from_ms, to_ms)
+        .into_iter()
+        .map(|(b, whole)| {
+            let v = share_of_total(part.get(&b).unwrap_or(&empty), &whole);
+            Point {
+                bucket_ms: b,
+                value: v.value,
+                support: v.support,
+            }
+        })
+        .collect();
+    Series {
+        metric,
+        grain,
+        dim,
+        value: value.to_string(),
+        points,
+    }
+}
+
 /// A metric over a whole period for one series (cells merged).
 pub fn total(
     idx: &CellIndex,
@@ -445,9 +512,16 @@ pub fn total(
     from_ms: i64,
     to_ms: i64,
 ) -> Value {
-    let mut cell = Cell::default();
-    for (_, c) in idx.range(Grain::Day, dim, value, from_ms, to_ms) {
-        cell.merge(c);
+    let merged = |dim: Dim, value: &str| {
+        let mut cell = Cell::default();
+        for (_, c) in idx.range(Grain::Day, dim, value, from_ms, to_ms) {
+            cell.merge(c);
+        }
+        cell
+    };
+    let cell = merged(dim, value);
+    if metric.needs_total() {
+        return share_of_total(&cell, &merged(Dim::All, ALL_VALUE));
     }
     self::value(&cell, metric)
 }

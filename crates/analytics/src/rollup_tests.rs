@@ -174,6 +174,43 @@ fn worked_example_from_docs() {
         day_ms(datetime!(2026-03-02 0:00 UTC))
     );
     assert_eq!(week.points[0].value, Some(3.0));
+
+    // A share of the total: X opened A on Friday (1 of 2) and C on Sunday (1 of 1); a
+    // bucket where the series has no cell but the total has is a share of 0.
+    let share = metrics::series(
+        &idx,
+        Metric::ConversationShare,
+        SeriesGrain::Day,
+        Dim::Channel,
+        "x",
+        friday,
+        friday + 3 * DAY_MS,
+    );
+    let points: Vec<(Option<f64>, u64)> =
+        share.points.iter().map(|p| (p.value, p.support)).collect();
+    assert_eq!(points, vec![(Some(0.5), 2), (Some(1.0), 1)], "{share:?}");
+    let email = metrics::total(
+        &idx,
+        Metric::ConversationShare,
+        Dim::Channel,
+        "email",
+        friday,
+        friday + 3 * DAY_MS,
+    );
+    assert_eq!((email.value, email.support), (Some(1.0 / 3.0), 3));
+    let none = metrics::total(
+        &idx,
+        Metric::ConversationShare,
+        Dim::Channel,
+        "email",
+        friday + 7 * DAY_MS,
+        friday + 8 * DAY_MS,
+    );
+    assert_eq!(
+        (none.value, none.support),
+        (None, 0),
+        "no conversations: no share"
+    );
 }
 
 #[test]

@@ -770,7 +770,7 @@ pub(crate) fn inject(
             truths.push(truth(
                 K::TopicTrend,
                 vec![K::Spike],
-                &[analytics::detect::TOPIC_SHARE],
+                &["conversation_share"],
                 vec![tscope.clone()],
                 bleed_start,
                 end,

@@ -204,10 +204,16 @@ impl SeriesQuery {
             analytics::SeriesGrain::Week => analytics::metrics::week_start(self.from_ms),
             _ => self.from_ms,
         };
+        // a share of the total reads the total's cells too
+        let dims = if self.metric.needs_total() && self.dim != Dim::All {
+            vec![self.dim, Dim::All]
+        } else {
+            vec![self.dim]
+        };
         let idx = load_index(
             store,
             &[cell_grain],
-            &[self.dim],
+            &dims,
             from,
             self.to_ms,
             self.metric.sketches(),

@@ -48,7 +48,6 @@ fn first_eval(input: &DetectInput<'_>, origin: i64, lag: usize, back: usize) -> 
 }
 
 struct TrendSpec {
-    /// The metric judged (for a share of the total: the counter's metric).
     metric: Metric,
     kind: DetectionKind,
     /// An increase is bad (FRT, repeats, escalations); otherwise a decrease is.
@@ -60,24 +59,9 @@ struct TrendSpec {
     channels: bool,
     /// A rate judged on its daily counts (events, trials) by a Bernoulli CUSUM instead of
     /// standardised daily values. With `bad_up` false the events counted are the failures.
+    /// For a metric that divides by the total ([`Metric::needs_total`]: a topic's share of
+    /// all conversations, judged on topics only) the trials are the total's `den`.
     rate: Option<(Counter, Counter)>,
-    /// The rate's trials are the total's (its `den`), not the series' own: a topic's share
-    /// of all conversations. Judged on topics only.
-    of_total: bool,
-}
-
-/// The scope metric of a topic's share of all conversations opened (a detection quantity;
-/// the metrics API serves `conversations` per topic and in total).
-pub const TOPIC_SHARE: &str = "topic_share";
-
-impl TrendSpec {
-    fn name(&self) -> &'static str {
-        if self.of_total {
-            TOPIC_SHARE
-        } else {
-            self.metric.as_str()
-        }
-    }
 }
 
 const TRENDS: [TrendSpec; 9] = [
@@ -91,7 +75,6 @@ const TRENDS: [TrendSpec; 9] = [
         min_rel: 0.0,
         channels: true,
         rate: None,
-        of_total: false,
     },
     TrendSpec {
         metric: Metric::CsatMean,
@@ -103,7 +86,6 @@ const TRENDS: [TrendSpec; 9] = [
         min_rel: 0.0,
         channels: true,
         rate: None,
-        of_total: false,
     },
     TrendSpec {
         metric: Metric::FrtMedian,
@@ -118,7 +100,6 @@ const TRENDS: [TrendSpec; 9] = [
         min_rel: 0.0,
         channels: true,
         rate: None,
-        of_total: false,
     },
     TrendSpec {
         metric: Metric::EndSentimentMean,
@@ -130,7 +111,6 @@ const TRENDS: [TrendSpec; 9] = [
         min_rel: 0.0,
         channels: true,
         rate: None,
-        of_total: false,
     },
     TrendSpec {
         metric: Metric::SentimentConversion,
@@ -142,7 +122,6 @@ const TRENDS: [TrendSpec; 9] = [
         min_rel: 0.0,
         channels: true,
         rate: Some((Counter::Converted, Counter::NegStartResolved)),
-        of_total: false,
     },
     // customers turning negative show first in how conversations open (a count per
     // conversation, not diluted by the later messages that sentiment_mean averages)
@@ -156,7 +135,6 @@ const TRENDS: [TrendSpec; 9] = [
         min_rel: 0.0,
         channels: true,
         rate: Some((Counter::NegStart, Counter::SentStart)),
-        of_total: false,
     },
     TrendSpec {
         metric: Metric::RepeatRate,
@@ -168,7 +146,6 @@ const TRENDS: [TrendSpec; 9] = [
         min_rel: 0.3,
         channels: false,
         rate: Some((Counter::Repeats, Counter::Conversations)),
-        of_total: false,
     },
     TrendSpec {
         metric: Metric::EscalationRate,
@@ -180,12 +157,11 @@ const TRENDS: [TrendSpec; 9] = [
         min_rel: 0.3,
         channels: false,
         rate: Some((Counter::Escalated, Counter::Conversations)),
-        of_total: false,
     },
     // what customers write about moved: a topic's share of everything opened (a courier
     // change, a policy, a release); conversations are known when they open
     TrendSpec {
-        metric: Metric::Conversations,
+        metric: Metric::ConversationShare,
         kind: DetectionKind::TopicTrend,
         bad_up: true,
         log: false,
@@ -194,7 +170,6 @@ const TRENDS: [TrendSpec; 9] = [
         min_rel: 0.25,
         channels: false,
         rate: Some((Counter::Conversations, Counter::Conversations)),
-        of_total: true,
     },
 ];
 
@@ -793,7 +768,7 @@ pub(super) fn trends(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
             all_scopes
                 .iter()
                 .filter(move |(d, _)| {
-                    if s.of_total {
+                    if s.metric.needs_total() {
                         *d == Dim::Topic
                     } else {
                         s.channels || *d != Dim::Channel
@@ -819,7 +794,7 @@ pub(super) fn trends(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
         let sign = if spec.bad_up { 1.0 } else { -1.0 };
         let steps = match spec.rate {
             Some((num, den)) => {
-                let (ev, n) = if spec.of_total {
+                let (ev, n) = if spec.metric.needs_total() {
                     let (ev, _) = rate_counts(&cells, num, num, spec.bad_up);
                     let (_, n) = rate_counts(&total, den, den, spec.bad_up);
                     (ev.iter().zip(&n).map(|(k, n)| k.min(*n)).collect(), n)
@@ -886,7 +861,7 @@ pub(super) fn trends(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
             };
             ex.open(Detection {
                 kind: spec.kind,
-                scope: Scope::new(spec.name(), *dim, value.clone()),
+                scope: Scope::new(spec.metric.as_str(), *dim, value.clone()),
                 start_ms: origin + st.onset as i64 * DAY_MS,
                 end_ms: day_end,
                 detected_at_ms: day_end + lag as i64 * DAY_MS,
@@ -912,7 +887,7 @@ pub(super) fn trends(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
                 ),
                 examples: vec![format!(
                     "{} {:.3} → {:.3} since {} days ({how})",
-                    spec.name(),
+                    spec.metric.as_str(),
                     b,
                     o,
                     t + 1 - st.onset,

@@ -19,7 +19,6 @@ use crate::rollup::{CellIndex, DAY_MS, Dim};
 use domain::record::ChangeEntry;
 use serde::{Deserialize, Serialize};
 
-pub use daily::TOPIC_SHARE;
 pub use incidents::combine;
 
 /// The sketches the detectors read (only the daily FRT medians of the trend and masked-resolution
@@ -292,6 +291,7 @@ impl DetectConfig {
     pub fn maturity_days(&self, m: Metric) -> i64 {
         match m {
             Metric::SentimentMean
+            | Metric::ConversationShare
             | Metric::NegativeShare
             | Metric::NegativeOpenShare
             | Metric::Conversations

@@ -498,7 +498,7 @@ fn a_topic_whose_share_steps_up_is_a_topic_trend_with_its_cause() {
         .iter()
         .find(|d| d.kind == DetectionKind::TopicTrend)
         .unwrap_or_else(|| panic!("{dets:#?}"));
-    assert_eq!(trend.scope.metric, super::TOPIC_SHARE);
+    assert_eq!(trend.scope.metric, "conversation_share");
     assert_eq!(trend.scope.value, "refund", "{trend:#?}");
     assert!(trend.observed > trend.baseline * 1.25, "{trend:#?}");
     assert!(

@@ -347,6 +347,54 @@ async fn metric_series_from_rollups(backend: &str) {
         .sum();
     assert_eq!(total, 4.0);
 
+    // a topic's share of each day's conversations (3 on 2 March, 1 on 3 March) is its
+    // conversations over the day's total, read from the topic's and the total's cells
+    let range = "from=2026-03-01T00:00:00Z&to=2026-03-05T00:00:00Z";
+    let (s, shares) = app
+        .get(&format!(
+            "/api/v1/metrics/series?metric=conversation_share&dimension=topic&{range}"
+        ))
+        .await;
+    assert_eq!(s, 200, "{shares}");
+    let (_, counts) = app
+        .get(&format!(
+            "/api/v1/metrics/series?metric=conversations&dimension=topic&{range}"
+        ))
+        .await;
+    let day_totals = [3.0, 1.0];
+    let mut checked = 0;
+    for series in shares.as_array().unwrap() {
+        let topic = series["value"].as_str().unwrap();
+        let count = counts
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["value"] == topic)
+            .unwrap_or_else(|| panic!("{topic} in {counts}"));
+        let points = series["points"].as_array().unwrap();
+        assert_eq!(
+            points.len(),
+            2,
+            "one point per day with conversations: {series}"
+        );
+        for (p, total) in points.iter().zip(day_totals) {
+            assert_eq!(p["support"].as_f64(), Some(total), "{series}");
+            let opened = count["points"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["bucket_ms"] == p["bucket_ms"])
+                .map_or(0.0, |c| c["value"].as_f64().unwrap());
+            assert_eq!(
+                p["value"].as_f64(),
+                Some(opened / total),
+                "{topic}: {series}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 2, "some topic was recognised: {shares}");
+
     for (query, needle) in [
         ("metric=frt&interval=day", "unknown metric 'frt'"),
         (
