@@ -670,7 +670,8 @@ async fn reload_nlp(State(state): State<AppState>) -> Result<axum::http::StatusC
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct SeriesParams {
-    /// e.g. frt_median_s, frt_p90_s, frt_business_median_s, ttr_median_s, aht_s, response_rate,
+    /// e.g. conversations, conversation_share (of the total), frt_median_s, frt_p90_s,
+    /// frt_business_median_s, ttr_median_s, aht_s, response_rate,
     /// resolution_rate, fcr_social, fcr_blended, repeat_rate, escalation_rate, sentiment_mean,
     /// negative_share, sentiment_conversion, csat_mean, csat_satisfied, csat_response_rate,
     /// csat_extremity, nps (docs/analytics.md)
