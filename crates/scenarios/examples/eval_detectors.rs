@@ -24,6 +24,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--json" => json = Some(val),
             "--spike-budget" => opts.config.spike_fa_budget = val.parse()?,
             "--gap-ratio" => opts.config.gap_max_ratio = val.parse()?,
+            "--cause-tau-daily" => opts.config.cause_tau_daily_days = val.parse()?,
             "--spike-windows" => {
                 opts.config.spike_windows =
                     val.split(',').map(str::parse).collect::<Result<_, _>>()?

@@ -20,7 +20,8 @@ fn words(s: &str) -> Vec<String> {
 /// Ranked candidate causes of one detection. A change counts when it happened between
 /// `cause_max_lag_days` before the finding's start and one bucket after it (an hour for
 /// hourly findings, a day for daily ones, whose start is only known to the day). Score:
-/// `exp(−lag / cause_tau_days)` × 3 when the change's owner team owns the finding's scope
+/// `exp(−lag / τ)` (τ: `cause_tau_days` for hourly findings, `cause_tau_daily_days` for
+/// daily ones) × 3 when the change's owner team owns the finding's scope
 /// × 2 when the change's title names the scope × 1.5 when the change's kind fits the finding
 /// (an outage for a spike, an integration for a coverage gap).
 pub(super) fn rank(d: &Detection, changes: &[ChangeEntry], cfg: &DetectConfig) -> Vec<Cause> {
@@ -40,7 +41,12 @@ pub(super) fn rank(d: &Detection, changes: &[ChangeEntry], cfg: &DetectConfig) -
                 return None;
             }
             let lag_days = lag.max(0) as f64 / DAY_MS as f64;
-            let mut score = (-lag_days / cfg.cause_tau_days.max(0.1)).exp();
+            let tau = if d.kind.hourly() {
+                cfg.cause_tau_days
+            } else {
+                cfg.cause_tau_daily_days
+            };
+            let mut score = (-lag_days / tau.max(0.1)).exp();
             let mut reasons = vec![format!("{:.1} days before", lag as f64 / DAY_MS as f64)];
             if d.scope.dim != Dim::All && c.owner_team.eq_ignore_ascii_case(&owner) {
                 score *= 3.0;

@@ -237,9 +237,12 @@ pub struct DetectConfig {
     pub phrase_min_days: usize,
     pub phrase_min_words: usize,
     pub phrase_min_ratio: f64,
-    /// Probable causes: lag window (days before the start) and decay of closeness (days).
+    /// Probable causes: lag window (days before the start) and decay of closeness (days), for
+    /// hourly findings and for daily ones, whose onset is an estimate that trails a ramp by
+    /// days (a CUSUM's onset is the day it last left zero).
     pub cause_max_lag_days: f64,
     pub cause_tau_days: f64,
+    pub cause_tau_daily_days: f64,
     pub max_causes: usize,
     pub owners: OwnerMap,
     /// Topic values never judged (e.g. `none`).
@@ -278,6 +281,7 @@ impl Default for DetectConfig {
             phrase_min_ratio: 2.0,
             cause_max_lag_days: 14.0,
             cause_tau_days: 3.0,
+            cause_tau_daily_days: 7.0,
             max_causes: 5,
             owners: OwnerMap::default(),
             skip_topics: vec![crate::rollup::NO_TOPIC.to_string()],

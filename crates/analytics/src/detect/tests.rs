@@ -1153,3 +1153,57 @@ fn a_backlash_is_found_within_two_hours_by_the_two_hour_window() {
         assert!(without.is_none_or(|h| h > 2), "seed {seed}: {without:?}");
     }
 }
+
+/// A daily finding's onset trails a ramp by days, so its causes decay over a week: the
+/// owning team's change six days before it outranks an unrelated one the same morning; an
+/// hourly finding, whose start is known to the hour, keeps the three-day decay.
+#[test]
+fn a_daily_finding_weighs_its_owners_change_over_a_closer_unrelated_one() {
+    let start = T0 + Duration::days(40);
+    let finding = |kind: DetectionKind| Detection {
+        kind,
+        scope: Scope::new("sentiment_mean", Dim::Topic, "delivery"),
+        start_ms: ms(start),
+        end_ms: ms(start + Duration::days(10)),
+        detected_at_ms: ms(start + Duration::days(10)),
+        baseline: 0.0,
+        observed: -0.1,
+        statistic: "cusum".into(),
+        statistic_value: 9.0,
+        p_value: 1e-5,
+        severity: 0.5,
+        examples: vec![],
+        probable_causes: vec![],
+    };
+    let cfg = DetectConfig::default();
+    let owner = cfg
+        .owners
+        .owner(
+            DetectionKind::SlowBleed,
+            &finding(DetectionKind::SlowBleed).scope,
+        )
+        .to_string();
+    let changes = [
+        ChangeEntry {
+            id: "owned".into(),
+            kind: ChangeKind::Other,
+            title: "Carrier contract renewed".into(),
+            owner_team: owner,
+            at: start - Duration::days(6),
+        },
+        ChangeEntry {
+            id: "nearby".into(),
+            kind: ChangeKind::Comms,
+            title: "Weekly newsletter".into(),
+            owner_team: "marketing".into(),
+            at: start - Duration::hours(12),
+        },
+    ];
+    let first = |kind| {
+        super::causes::rank(&finding(kind), &changes, &cfg)
+            .first()
+            .map(|c| c.change_id.clone())
+    };
+    assert_eq!(first(DetectionKind::SlowBleed).as_deref(), Some("owned"));
+    assert_eq!(first(DetectionKind::Spike).as_deref(), Some("nearby"));
+}
