@@ -17,6 +17,10 @@ pub struct DayPhrases {
     /// Texts containing each phrase (a phrase counts once per text).
     pub counts: HashMap<String, u32>,
     pub examples: HashMap<String, Vec<String>>,
+    /// Of the texts containing each phrase, how many were about each topic (texts without a
+    /// topic are not counted): which team a rising phrase belongs to.
+    #[serde(default)]
+    pub topics: HashMap<String, HashMap<String, u32>>,
 }
 
 /// Phrase counts by UTC day (bucket start, epoch ms).
@@ -30,9 +34,9 @@ impl PhraseCounts {
         Self::default()
     }
 
-    /// Adds one text and its phrases (duplicates within the text count once; blank phrases
-    /// are ignored).
-    pub fn add(&mut self, at: OffsetDateTime, phrases: &[String], text: &str) {
+    /// Adds one text, its phrases (duplicates within the text count once; blank phrases are
+    /// ignored) and the topic it is about, if any.
+    pub fn add(&mut self, at: OffsetDateTime, phrases: &[String], text: &str, topic: Option<&str>) {
         let ms = (at.unix_timestamp_nanos() / 1_000_000).clamp(i64::MIN as i128, i64::MAX as i128)
             as i64;
         let day = self.days.entry(Grain::Day.bucket(ms)).or_default();
@@ -50,7 +54,38 @@ impl PhraseCounts {
             if ex.len() < EXAMPLES_PER_DAY {
                 ex.push(text.chars().take(280).collect());
             }
+            if let Some(t) = topic {
+                let n = day
+                    .topics
+                    .entry(p.to_string())
+                    .or_default()
+                    .entry(t.to_string())
+                    .or_default();
+                *n = n.saturating_add(1);
+            }
         }
+    }
+
+    /// The topic most texts containing `phrase` in days `[from_ms, to_ms)` were about, with
+    /// its count and the phrase's count (ties go to the first name).
+    pub fn main_topic(&self, phrase: &str, from_ms: i64, to_ms: i64) -> Option<(String, u32, u32)> {
+        let mut by_topic: BTreeMap<&str, u32> = BTreeMap::new();
+        let mut total = 0u32;
+        for (_, day) in self.range(from_ms, to_ms) {
+            total = total.saturating_add(day.counts.get(phrase).copied().unwrap_or(0));
+            for (t, n) in day.topics.get(phrase).into_iter().flatten() {
+                let e = by_topic.entry(t.as_str()).or_default();
+                *e = e.saturating_add(*n);
+            }
+        }
+        let (t, n) =
+            by_topic
+                .into_iter()
+                .fold(None, |best: Option<(&str, u32)>, (t, n)| match best {
+                    Some((_, bn)) if bn >= n => best,
+                    _ => Some((t, n)),
+                })?;
+        Some((t.to_string(), n, total))
     }
 
     pub fn merge(&mut self, other: &PhraseCounts) {
@@ -60,6 +95,13 @@ impl PhraseCounts {
             for (p, c) in &o.counts {
                 let e = day.counts.entry(p.clone()).or_default();
                 *e = e.saturating_add(*c);
+            }
+            for (p, ts) in &o.topics {
+                let e = day.topics.entry(p.clone()).or_default();
+                for (t, n) in ts {
+                    let c = e.entry(t.clone()).or_default();
+                    *c = c.saturating_add(*n);
+                }
             }
             for (p, ex) in &o.examples {
                 let e = day.examples.entry(p.clone()).or_default();

@@ -333,6 +333,21 @@ impl Enricher {
         })
     }
 
+    /// Topic and key phrases (no language detection, no PII): what the recurring-phrase
+    /// detector needs of a comment.
+    pub fn topic_and_phrases(&self, text: &str) -> (Option<String>, Vec<String>) {
+        let analysed = truncate_at_char(text, self.cfg.max_analysed_bytes);
+        with_scratch(|s| {
+            s.tokens.tokenize(analysed, Some(self.lex));
+            let raw = sentiment::score(self.lex, self.rules.as_ref(), &s.tokens, &mut s.score);
+            s.tokens.ensure_stems();
+            let (topic, _) = self.topic_of(&raw, s);
+            let mut out = Vec::new();
+            phrases::extract(self.lex, &s.tokens, self.cfg.max_phrases, &mut out);
+            (topic, out)
+        })
+    }
+
     /// Key phrases alone.
     pub fn phrases(&self, text: &str) -> Vec<String> {
         let analysed = truncate_at_char(text, self.cfg.max_analysed_bytes);

@@ -181,12 +181,13 @@ impl Replayer {
                 }
                 if let Some(c) = &s.comment {
                     let e = self.enricher.enrich(c, None);
-                    self.phrases.add(s.at, &e.phrases, c);
+                    self.phrases.add(s.at, &e.phrases, c, e.topic.as_deref());
                 }
             }
             Record::Feedback(f) => {
                 let e = self.enricher.enrich(&f.text, None);
-                self.phrases.add(f.at, &e.phrases, &f.text);
+                self.phrases
+                    .add(f.at, &e.phrases, &f.text, e.topic.as_deref());
             }
             Record::Change(c) => self.changes.push(c.clone()),
         }

@@ -62,8 +62,8 @@ pub async fn run(
     .await?;
     let mut phrases = PhraseCounts::new();
     for (at_ms, text) in store.comments(load_from, as_of_ms).await? {
-        let found = enricher.phrases(&text);
-        phrases.add(store::from_ms(at_ms), &found, &text);
+        let (topic, found) = enricher.topic_and_phrases(&text);
+        phrases.add(store::from_ms(at_ms), &found, &text, topic.as_deref());
     }
     let changes = store.changes(load_from - 30 * DAY_MS, as_of_ms).await?;
     let input = DetectInput {

@@ -231,11 +231,23 @@ pub(super) fn recurring(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Dete
                     }
                 }
             }
+            // a phrase most of whose texts are about one topic belongs to that topic (and to
+            // the team that owns it: "charged twice" to billing's); others stay on the total
+            let scope = match input.phrases.main_topic(p, recent_lo, recent_hi) {
+                Some((t, n, total))
+                    if 2 * n > total
+                        && n >= cfg.phrase_min_count
+                        && !cfg.skip_topics.contains(&t) =>
+                {
+                    Scope::new(format!("phrase:{p}"), Dim::Topic, t)
+                }
+                _ => Scope::new(format!("phrase:{p}"), Dim::All, ALL_VALUE),
+            };
             still.insert(
                 key,
                 Detection {
                     kind: DetectionKind::RecurringPhrase,
-                    scope: Scope::new(format!("phrase:{p}"), Dim::All, ALL_VALUE),
+                    scope,
                     start_ms: start,
                     end_ms: end,
                     detected_at_ms: end,

@@ -527,17 +527,27 @@ fn rising_phrase_findings(
     text: &str,
     phrases: impl Fn(i64, i64) -> Vec<String>,
 ) -> Vec<Detection> {
+    rising_phrase_findings_about(general, text, None, phrases)
+}
+
+/// The same, with the rising texts about `topic` (the everyday ones are praise).
+fn rising_phrase_findings_about(
+    general: &[&str],
+    text: &str,
+    topic: Option<&str>,
+    phrases: impl Fn(i64, i64) -> Vec<String>,
+) -> Vec<Detection> {
     let mut p = PhraseCounts::new();
     for day in 0..60 {
         for i in 0..12 {
             let t = T0 + Duration::days(day) + Duration::hours(i);
             let g = general[(i as usize + day as usize) % general.len()];
-            p.add(t, &[g.to_string()], g);
+            p.add(t, &[g.to_string()], g, Some("praise"));
         }
         if day >= 45 {
             for i in 0..(day - 43).min(6) {
                 let t = T0 + Duration::days(day) + Duration::hours(12 + i);
-                p.add(t, &phrases(day, i), text);
+                p.add(t, &phrases(day, i), text, topic);
             }
         }
     }
@@ -556,8 +566,35 @@ fn a_rising_phrase_is_found_with_examples_and_nested_phrases_fold() {
     );
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].scope.metric, "phrase:charged twice");
+    assert_eq!(
+        found[0].scope.dim,
+        Dim::All,
+        "texts without a topic stay on the total"
+    );
     assert!(found[0].examples[0].contains("charged twice"));
     assert!(found[0].detected_at_ms <= ms(T0 + Duration::days(50)));
+}
+
+#[test]
+fn a_phrase_whose_texts_are_about_one_topic_goes_to_its_team() {
+    let found = rising_phrase_findings_about(
+        &["great service", "fast delivery", "love the app"],
+        "I was charged twice for one order",
+        Some("billing"),
+        |_, _| vec!["charged twice".into()],
+    );
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let scope = &found[0].scope;
+    assert_eq!(
+        (scope.dim, scope.value.as_str()),
+        (Dim::Topic, "billing"),
+        "{found:#?}"
+    );
+    let cfg = DetectConfig::default();
+    assert_eq!(
+        cfg.owners.owner(DetectionKind::RecurringPhrase, scope),
+        "finance"
+    );
 }
 
 /// A longer phrase is kept as its overlapping three-word windows; when it
