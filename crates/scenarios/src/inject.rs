@@ -538,7 +538,7 @@ pub(crate) fn inject(
                 "Survey wording and timing changed".into(),
                 "care".into(),
             );
-            truths.push(truth(K::SlowBleed, vec![], &["csat_mean"], vec![all.clone()], bleed_start, end, cause, format!("CSAT answers drop by two points for up to {:.0} % of responders over {ramp_days:.0} days", max * 100.0)));
+            truths.push(truth(K::SlowBleed, vec![], &["csat_mean", "csat_satisfied"], vec![all.clone()], bleed_start, end, cause, format!("CSAT answers drop by two points for up to {:.0} % of responders over {ramp_days:.0} days", max * 100.0)));
         }
         ScenarioKind::BleedFrt => {
             let ramp_days = 14.0 + 14.0 * rng.f64();

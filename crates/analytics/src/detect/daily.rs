@@ -64,7 +64,7 @@ struct TrendSpec {
     rate: Option<(Counter, Counter)>,
 }
 
-const TRENDS: [TrendSpec; 9] = [
+const TRENDS: [TrendSpec; 10] = [
     TrendSpec {
         metric: Metric::SentimentMean,
         kind: DetectionKind::SlowBleed,
@@ -86,6 +86,19 @@ const TRENDS: [TrendSpec; 9] = [
         min_rel: 0.0,
         channels: true,
         rate: None,
+    },
+    // the satisfied share of the same answers, judged on its counts: a thin day (a channel's
+    // five answers) weighs by its answers instead of being skipped or weighing like a full one
+    TrendSpec {
+        metric: Metric::CsatSatisfied,
+        kind: DetectionKind::SlowBleed,
+        bad_up: false,
+        log: false,
+        min_support: 5,
+        min_abs: 0.05,
+        min_rel: 0.0,
+        channels: true,
+        rate: Some((Counter::CsatSatisfied, Counter::CsatN)),
     },
     TrendSpec {
         metric: Metric::FrtMedian,
