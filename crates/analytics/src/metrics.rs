@@ -403,9 +403,6 @@ pub fn series(
     from_ms: i64,
     to_ms: i64,
 ) -> Series {
-    if metric.needs_total() {
-        return share_series(idx, metric, grain, dim, value, from_ms, to_ms);
-    }
     let point = |b: i64, c: &Cell| {
         let v = self::value(c, metric);
         Point {
@@ -415,6 +412,7 @@ pub fn series(
         }
     };
     let points = match grain.stored() {
+        _ if metric.needs_total() => share_points(idx, grain, (dim, value), from_ms, to_ms),
         // Hours and days are stored cells: read them in place (no copies).
         Some(g) => idx
             .range(g, dim, value, from_ms, to_ms)
@@ -467,23 +465,21 @@ pub fn share_of_total(part: &Cell, whole: &Cell) -> Value {
     }
 }
 
-/// The series of a metric that divides by the total: one point per bucket in which the
-/// total has a cell (a bucket where the series has none is a share of 0).
-fn share_series(
+/// The points of a metric that divides by the total: one per bucket in which the total has a
+/// cell (a bucket where the series has none is a share of 0).
+fn share_points(
     idx: &CellIndex,
-    metric: Metric,
     grain: SeriesGrain,
-    dim: Dim,
-    value: &str,
+    (dim, value): (Dim, &str),
     from_ms: i64,
     to_ms: i64,
-) -> Series {
+) -> Vec<Point> {
     let part: std::collections::HashMap<i64, Cell> =
         cells_by_bucket(idx, grain, dim, value, from_ms, to_ms)
             .into_iter()
             .collect();
     let empty = Cell::default();
-    let points = cells_by_bucket(idx, grain, Dim::All, ALL_VALUE, from_ms, to_ms)
+    cells_by_bucket(idx, grain, Dim::All, ALL_VALUE, from_ms, to_ms)
         .into_iter()
         .map(|(b, whole)| {
             let v = share_of_total(part.get(&b).unwrap_or(&empty), &whole);
@@ -493,14 +489,7 @@ fn share_series(
                 support: v.support,
             }
         })
-        .collect();
-    Series {
-        metric,
-        grain,
-        dim,
-        value: value.to_string(),
-        points,
-    }
+        .collect()
 }
 
 /// A metric over a whole period for one series (cells merged).

@@ -67,24 +67,8 @@ async fn incremental_equals_rebuild(backend: &str) {
     let Some(e) = env(backend, Settings::default()).await else {
         return;
     };
-    let mut cfg = simulate::SimConfig::demo(time::macros::datetime!(2026-02-02 00:00 UTC));
-    cfg.days = 6;
-    cfg.customers_per_day = 60;
-    let records = simulate::generate(&cfg);
     // Small batches, so conversations span batches and before/after deltas matter.
-    let mut origin = 0;
-    for chunk in records.chunks(97) {
-        let items = chunk
-            .iter()
-            .cloned()
-            .map(|record| {
-                origin += 1;
-                server::Item { origin, record }
-            })
-            .collect();
-        let r = e.pipeline.ingest(items).await.unwrap();
-        assert_eq!(r.rejected, 0, "{:?}", r.errors);
-    }
+    ingest_all(&e, simulated_batches(6, 97)).await;
     let incremental = all_cells(&e).await;
     assert!(incremental.len() > 100, "{} cells", incremental.len());
     let all_day: Cell = incremental
@@ -163,30 +147,11 @@ async fn batches_planned_ahead_equal_one_at_a_time(backend: &str) {
     ) else {
         return;
     };
-    let mut cfg = simulate::SimConfig::demo(time::macros::datetime!(2026-02-02 00:00 UTC));
-    cfg.days = 6;
-    cfg.customers_per_day = 60;
-    let records = simulate::generate(&cfg);
-    let batches = |size: usize| -> Vec<Vec<server::Item>> {
-        let mut origin = 0;
-        records
-            .chunks(size)
-            .map(|chunk| {
-                chunk
-                    .iter()
-                    .cloned()
-                    .map(|record| {
-                        origin += 1;
-                        server::Item { origin, record }
-                    })
-                    .collect()
-            })
-            .collect()
-    };
     // Small batches, so that conversations, customers and reply chains span
     // batches and the carried state is what threads them.
-    let run = batches(97);
+    let run = simulated_batches(6, 97);
     assert!(run.len() > 20, "{} batches", run.len());
+    let records: usize = run.iter().map(Vec::len).sum();
     let mut seen = 0;
     let r = ahead
         .pipeline
@@ -202,7 +167,7 @@ async fn batches_planned_ahead_equal_one_at_a_time(backend: &str) {
         .await
         .unwrap();
     assert_eq!(r.rejected, 0, "{:?}", r.errors);
-    assert_eq!(seen, records.len());
+    assert_eq!(seen, records);
     let mut accepted = 0;
     for items in run {
         let r = serial.pipeline.ingest(items).await.unwrap();
@@ -228,7 +193,7 @@ async fn batches_planned_ahead_equal_one_at_a_time(backend: &str) {
     let again = ahead
         .pipeline
         .ingest_batches(
-            batches(211)
+            simulated_batches(6, 211)
                 .into_iter()
                 .map(|items| server::pipeline::Batch {
                     items,

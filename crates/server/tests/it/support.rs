@@ -120,3 +120,33 @@ macro_rules! on_both {
         }
     };
 }
+
+/// `days` days of a small simulated history (60 new customers a day), in batches of `batch`
+/// records numbered from 1.
+pub fn simulated_batches(days: u32, batch: usize) -> Vec<Vec<Item>> {
+    let mut cfg = simulate::SimConfig::demo(time::macros::datetime!(2026-02-02 00:00 UTC));
+    cfg.days = days;
+    cfg.customers_per_day = 60;
+    let mut origin = 0;
+    simulate::generate(&cfg)
+        .chunks(batch)
+        .map(|chunk| {
+            chunk
+                .iter()
+                .cloned()
+                .map(|record| {
+                    origin += 1;
+                    Item { origin, record }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Ingests the batches one by one; every record must be accepted.
+pub async fn ingest_all(e: &Env, batches: Vec<Vec<Item>>) {
+    for items in batches {
+        let r = e.pipeline.ingest(items).await.expect("ingest");
+        assert_eq!(r.rejected, 0, "{:?}", r.errors);
+    }
+}

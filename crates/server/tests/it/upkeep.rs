@@ -16,23 +16,7 @@ async fn serve_tidies_the_store_on_its_schedule() {
     let Some(e) = env("postgres", settings.clone()).await else {
         return;
     };
-    let mut cfg = simulate::SimConfig::demo(time::macros::datetime!(2026-02-02 00:00 UTC));
-    cfg.days = 2;
-    cfg.customers_per_day = 60;
-    let records = simulate::generate(&cfg);
-    let mut origin = 0;
-    for chunk in records.chunks(50) {
-        let items = chunk
-            .iter()
-            .cloned()
-            .map(|record| {
-                origin += 1;
-                server::Item { origin, record }
-            })
-            .collect();
-        let r = e.pipeline.ingest(items).await.expect("ingest");
-        assert_eq!(r.rejected, 0, "{:?}", r.errors);
-    }
+    ingest_all(&e, simulated_batches(2, 50)).await;
     let tidied = |h: Option<store::TableHealth>| {
         h.is_some_and(|h| h.pages > 0 && h.all_visible_pages == h.pages)
     };
