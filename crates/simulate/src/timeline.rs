@@ -97,7 +97,9 @@ impl Timeline {
                 30,
                 ChangeKind::Release,
                 "Mobile app 5.2: new login flow",
-                "mobile",
+                // the teams of the default owner map (`analytics::insight::OwnerMap`), so that
+                // the demo's findings and their causes name the same teams
+                "it",
                 Effect::SlowBleed {
                     topic: Topic::AccountAccess,
                     max: 2.6,
@@ -135,7 +137,7 @@ impl Timeline {
                 1,
                 ChangeKind::Policy,
                 "Return window shortened from 30 to 14 days",
-                "returns",
+                "finance",
                 Effect::Step {
                     topic: Topic::Refund,
                     mult: 1.8,
