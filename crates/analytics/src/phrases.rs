@@ -78,13 +78,10 @@ impl PhraseCounts {
                 *e = e.saturating_add(*n);
             }
         }
-        let (t, n) =
-            by_topic
-                .into_iter()
-                .fold(None, |best: Option<(&str, u32)>, (t, n)| match best {
-                    Some((_, bn)) if bn >= n => best,
-                    _ => Some((t, n)),
-                })?;
+        // the largest count; of equal ones the first name
+        let (t, n) = by_topic
+            .into_iter()
+            .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))?;
         Some((t.to_string(), n, total))
     }
 

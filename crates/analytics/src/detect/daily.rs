@@ -561,12 +561,23 @@ pub(super) fn rate_counts(
     den: Counter,
     bad_up: bool,
 ) -> (Vec<f64>, Vec<f64>) {
+    rate_counts_of(cells, cells, num, den, bad_up)
+}
+
+/// The same with the trials read from other cells of the same days (a share of the total's).
+fn rate_counts_of(
+    cells: &[Option<&Cell>],
+    trials: &[Option<&Cell>],
+    num: Counter,
+    den: Counter,
+    bad_up: bool,
+) -> (Vec<f64>, Vec<f64>) {
     cells
         .iter()
-        .map(|c| {
-            let Some(c) = c else { return (0.0, 0.0) };
-            let n = c.f(den).max(0.0);
-            let k = c.f(num).clamp(0.0, n);
+        .zip(trials)
+        .map(|(c, t)| {
+            let n = t.map_or(0.0, |t| t.f(den).max(0.0));
+            let k = c.map_or(0.0, |c| c.f(num).clamp(0.0, n));
             (if bad_up { k } else { n - k }, n)
         })
         .unzip()
@@ -807,13 +818,12 @@ pub(super) fn trends(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
         let sign = if spec.bad_up { 1.0 } else { -1.0 };
         let steps = match spec.rate {
             Some((num, den)) => {
-                let (ev, n) = if spec.metric.needs_total() {
-                    let (ev, _) = rate_counts(&cells, num, num, spec.bad_up);
-                    let (_, n) = rate_counts(&total, den, den, spec.bad_up);
-                    (ev.iter().zip(&n).map(|(k, n)| k.min(*n)).collect(), n)
+                let trials = if spec.metric.needs_total() {
+                    &total
                 } else {
-                    rate_counts(&cells, num, den, spec.bad_up)
+                    &cells
                 };
+                let (ev, n) = rate_counts_of(&cells, trials, num, den, spec.bad_up);
                 // minimum effects are in the metric's units; for failures they carry over
                 rate_steps(
                     &ev,

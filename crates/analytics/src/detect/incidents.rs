@@ -5,16 +5,12 @@ use super::{Cause, DetectConfig, Detection, Incident};
 use crate::rollup::{DAY_MS, Dim, HOUR_MS};
 
 fn related(a: &Detection, b: &Detection) -> bool {
-    let slack = if a.kind.hourly() && b.kind.hourly() {
-        3 * HOUR_MS
-    } else {
-        DAY_MS
-    };
+    let both_hourly = a.kind.hourly() && b.kind.hourly();
+    let slack = if both_hourly { 3 * HOUR_MS } else { DAY_MS };
     let overlap = a.start_ms <= b.end_ms + slack && b.start_ms <= a.end_ms + slack;
     if !overlap {
         return false;
     }
-    let both_hourly = a.kind.hourly() && b.kind.hourly();
     let apart = (a.start_ms - b.start_ms).abs();
     // A lasting finding joins another when they began together (one story seen in two
     // metrics, or in the total and in a cut), not merely while it lasts: a step that stays
