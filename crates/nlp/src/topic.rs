@@ -205,6 +205,17 @@ impl Default for Taxonomy {
                         "login",
                         "log in",
                         "logged out",
+                        // sessions that end by themselves ("the app keeps logging me out")
+                        "log out",
+                        "logging out",
+                        "logout",
+                        "log me out",
+                        "logs me out",
+                        "logged me out",
+                        "logging me out",
+                        "signed out",
+                        "signs me out",
+                        "signing me out",
                         "sign in",
                         "password",
                         "reset password",
@@ -577,6 +588,15 @@ mod tests {
             (
                 "they lost my luggage at baggage claim, nobody answers",
                 "delivery",
+            ),
+            // a session that ends by itself is account access, not the app's quality
+            (
+                "the app keeps logging me out since the last update",
+                "account_access",
+            ),
+            (
+                "it logged me out again and my basket is gone",
+                "account_access",
             ),
         ] {
             assert_eq!(topic_of(&e, text).as_deref(), Some(want), "{text}");
