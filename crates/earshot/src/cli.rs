@@ -102,7 +102,7 @@ pub struct SimArgs {
     pub output: Option<PathBuf>,
     /// Inject an anomaly into a clean history (volume_spike, negative_spike, bleed_sentiment,
     /// bleed_csat, bleed_frt, repeat_trend, masked_resolution, csat_masking, coverage_gap,
-    /// recurring_phrase, escalation_trend, topic_shift, or clean); needs --output, and writes the ground
+    /// recurring_phrase, escalation_trend, topic_shift, bleed_response, or clean); needs --output, and writes the ground
     /// truth next to it as <output stem>.truth.json
     #[arg(long)]
     pub inject: Option<String>,

@@ -566,6 +566,36 @@ pub(crate) fn inject(
             );
             truths.push(truth(K::SlowBleed, vec![K::CsatMasking], &["frt_median_s"], vec![cscope.clone(), all.clone()], bleed_start, end, cause, format!("first responses on {channel} slow down to {factor:.1}× over {ramp_days:.0} days")));
         }
+        ScenarioKind::BleedResponse => {
+            // a social channel's conversations go unanswered more and more (a queue nobody
+            // works): from the first brand reply on, its brand messages, lifecycle events and
+            // surveys are gone; the customer's own follow-ups stay
+            let ramp_days = 14.0 + 14.0 * rng.f64();
+            let max = 0.3 + 0.3 * rng.f64();
+            for c in convs
+                .iter()
+                .filter(|c| c.channel == channel && c.opened >= bleed_start)
+            {
+                let Some(fr) = c.first_reply else { continue };
+                if !f.rng.chance(max * ramp(c.opened, bleed_start, ramp_days)) {
+                    continue;
+                }
+                for &i in c.records.iter().filter(|i| **i >= fr) {
+                    let customer = matches!(records.get(i), Some(Record::Message(m)) if m.direction == Direction::Inbound);
+                    if !customer {
+                        drop[i] = true;
+                    }
+                }
+            }
+            let cause = add_change(
+                &mut f,
+                bleed_start - Duration::days(rng.between(1, 5) as i64),
+                ChangeKind::Other,
+                format!("{channel} messages routed to a new queue"),
+                "care".into(),
+            );
+            truths.push(truth(K::SlowBleed, vec![K::CsatMasking], &["response_rate"], vec![cscope.clone(), all.clone()], bleed_start, end, cause, format!("up to {:.0} % of conversations on {channel} go unanswered over {ramp_days:.0} days", max * 100.0)));
+        }
         ScenarioKind::RepeatTrend | ScenarioKind::MaskedResolution => {
             let ramp_days = 10.0 + 14.0 * rng.f64();
             let max = 0.2 + 0.15 * rng.f64();

@@ -46,10 +46,11 @@ pub enum ScenarioKind {
     RecurringPhrase,
     EscalationTrend,
     TopicShift,
+    BleedResponse,
 }
 
 impl ScenarioKind {
-    pub const ALL: [ScenarioKind; 13] = [
+    pub const ALL: [ScenarioKind; 14] = [
         ScenarioKind::Clean,
         ScenarioKind::VolumeSpike,
         ScenarioKind::NegativeSpike,
@@ -63,6 +64,7 @@ impl ScenarioKind {
         ScenarioKind::RecurringPhrase,
         ScenarioKind::EscalationTrend,
         ScenarioKind::TopicShift,
+        ScenarioKind::BleedResponse,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -80,6 +82,7 @@ impl ScenarioKind {
             ScenarioKind::RecurringPhrase => "recurring_phrase",
             ScenarioKind::EscalationTrend => "escalation_trend",
             ScenarioKind::TopicShift => "topic_shift",
+            ScenarioKind::BleedResponse => "bleed_response",
         }
     }
 

@@ -57,6 +57,9 @@ struct TrendSpec {
     min_abs: f64,
     min_rel: f64,
     channels: bool,
+    /// Judged per topic too (every spec but the response rate, whose topics only echo the
+    /// channel or queue that stopped answering).
+    topics: bool,
     /// A rate judged on its daily counts (events, trials) by a Bernoulli CUSUM instead of
     /// standardised daily values. With `bad_up` false the events counted are the failures.
     /// For a metric that divides by the total ([`Metric::needs_total`]: a topic's share of
@@ -64,7 +67,7 @@ struct TrendSpec {
     rate: Option<(Counter, Counter)>,
 }
 
-const TRENDS: [TrendSpec; 10] = [
+const TRENDS: [TrendSpec; 11] = [
     TrendSpec {
         metric: Metric::SentimentMean,
         kind: DetectionKind::SlowBleed,
@@ -74,6 +77,7 @@ const TRENDS: [TrendSpec; 10] = [
         min_abs: 0.04,
         min_rel: 0.0,
         channels: true,
+        topics: true,
         rate: None,
     },
     TrendSpec {
@@ -85,6 +89,7 @@ const TRENDS: [TrendSpec; 10] = [
         min_abs: 0.15,
         min_rel: 0.0,
         channels: true,
+        topics: true,
         rate: None,
     },
     // the satisfied share of the same answers, judged on its counts: a thin day (a channel's
@@ -98,6 +103,7 @@ const TRENDS: [TrendSpec; 10] = [
         min_abs: 0.05,
         min_rel: 0.0,
         channels: true,
+        topics: true,
         rate: Some((Counter::CsatSatisfied, Counter::CsatN)),
     },
     TrendSpec {
@@ -112,6 +118,7 @@ const TRENDS: [TrendSpec; 10] = [
         min_abs: 0.2,
         min_rel: 0.0,
         channels: true,
+        topics: true,
         rate: None,
     },
     TrendSpec {
@@ -123,6 +130,7 @@ const TRENDS: [TrendSpec; 10] = [
         min_abs: 0.05,
         min_rel: 0.0,
         channels: true,
+        topics: true,
         rate: None,
     },
     TrendSpec {
@@ -134,6 +142,7 @@ const TRENDS: [TrendSpec; 10] = [
         min_abs: 0.08,
         min_rel: 0.0,
         channels: true,
+        topics: true,
         rate: Some((Counter::Converted, Counter::NegStartResolved)),
     },
     // customers turning negative show first in how conversations open (a count per
@@ -147,7 +156,22 @@ const TRENDS: [TrendSpec; 10] = [
         min_abs: 0.05,
         min_rel: 0.0,
         channels: true,
+        topics: true,
         rate: Some((Counter::NegStart, Counter::SentStart)),
+    },
+    // conversations left unanswered: a channel or topic routed to a queue nobody works, or
+    // a team that stopped answering DMs, leaves FRT (of the answered ones) as it was
+    TrendSpec {
+        metric: Metric::ResponseRate,
+        kind: DetectionKind::SlowBleed,
+        bad_up: false,
+        log: false,
+        min_support: 10,
+        min_abs: 0.05,
+        min_rel: 0.0,
+        channels: true,
+        topics: false,
+        rate: Some((Counter::Answered, Counter::Conversations)),
     },
     TrendSpec {
         metric: Metric::RepeatRate,
@@ -158,6 +182,7 @@ const TRENDS: [TrendSpec; 10] = [
         min_abs: 0.015,
         min_rel: 0.3,
         channels: false,
+        topics: true,
         rate: Some((Counter::Repeats, Counter::Conversations)),
     },
     TrendSpec {
@@ -169,6 +194,7 @@ const TRENDS: [TrendSpec; 10] = [
         min_abs: 0.01,
         min_rel: 0.3,
         channels: false,
+        topics: true,
         rate: Some((Counter::Escalated, Counter::Conversations)),
     },
     // what customers write about moved: a topic's share of everything opened (a courier
@@ -182,6 +208,7 @@ const TRENDS: [TrendSpec; 10] = [
         min_abs: 0.02,
         min_rel: 0.25,
         channels: false,
+        topics: true,
         rate: Some((Counter::Conversations, Counter::Conversations)),
     },
 ];
@@ -795,7 +822,11 @@ pub(super) fn trends(input: &DetectInput<'_>, cfg: &DetectConfig) -> Vec<Detecti
                     if s.metric.needs_total() {
                         *d == Dim::Topic
                     } else {
-                        s.channels || *d != Dim::Channel
+                        match d {
+                            Dim::Channel => s.channels,
+                            Dim::Topic => s.topics,
+                            _ => true,
+                        }
                     }
                 })
                 .map(move |sc| (s, sc))

@@ -54,17 +54,22 @@ struct Bend {
     backlash: Option<(i64, i64, f64)>,
     /// (start day, topic, multiplier): that topic's conversations from then on
     shift: Option<(i64, &'static str, f64)>,
+    /// (start day, channel): a share of its conversations growing to 40 % over 14 days
+    /// gets no answer
+    unanswered: Option<(i64, Channel)>,
 }
 
 const TOPICS: [&str; 4] = ["delivery", "billing", "refund", "account_access"];
 const CHANNELS: [Channel; 3] = [Channel::X, Channel::Facebook, Channel::Email];
 
+#[allow(clippy::too_many_arguments)] // a test helper: one conversation, spelled out
 fn conversation(
     rng: &mut Rng,
     at: OffsetDateTime,
     channel: Channel,
     topic: &'static str,
     neg_p: f64,
+    answered: bool,
     d: &mut RollupDelta,
     attr: &Attribution,
 ) {
@@ -92,6 +97,10 @@ fn conversation(
         s,
         opens,
     );
+    if !answered {
+        d.conversation_changed(None, ConvFacts::new(&c), attr);
+        return;
+    }
     let frt = Duration::seconds((60.0 + 1800.0 * rng.next()) as i64);
     c.add_outbound(at + frt);
     let end = if rng.next() < 0.5 { 0.4 } else { s };
@@ -161,9 +170,17 @@ fn history(days: i64, seed: u64, bend: &Bend) -> CellIndex {
                 {
                     neg += (1.0 - neg) * share;
                 }
+                let unanswered = match bend.unanswered {
+                    Some((sd, c)) if c == *ch && h / 24 >= sd => {
+                        0.4 * ((h / 24 - sd) as f64 / 14.0).min(1.0)
+                    }
+                    _ => 0.0,
+                };
                 for _ in 0..rng.poisson(mu) {
                     let at = at + Duration::seconds((rng.next() * 3599.0) as i64);
-                    conversation(&mut rng, at, *ch, topic, neg, &mut d, &attr);
+                    // no draw unless needed: the other tests' histories stay as they were
+                    let answered = unanswered == 0.0 || rng.next() >= unanswered;
+                    conversation(&mut rng, at, *ch, topic, neg, answered, &mut d, &attr);
                 }
             }
         }
@@ -173,7 +190,7 @@ fn history(days: i64, seed: u64, bend: &Bend) -> CellIndex {
         {
             for _ in 0..rng.poisson(extra) {
                 let at = at + Duration::seconds((rng.next() * 3599.0) as i64);
-                conversation(&mut rng, at, ch, topic, 0.3, &mut d, &attr);
+                conversation(&mut rng, at, ch, topic, 0.3, true, &mut d, &attr);
             }
         }
         idx.apply(d);
@@ -205,7 +222,16 @@ fn empty_and_tiny_inputs_give_nothing() {
     // a single conversation
     let attr = Attribution::default();
     let mut d = RollupDelta::new();
-    conversation(&mut Rng(7), T0, Channel::X, "billing", 0.5, &mut d, &attr);
+    conversation(
+        &mut Rng(7),
+        T0,
+        Channel::X,
+        "billing",
+        0.5,
+        true,
+        &mut d,
+        &attr,
+    );
     let mut idx = CellIndex::new();
     idx.apply(d);
     assert!(run(&idx, &p, &[], 60).is_empty());
@@ -233,6 +259,7 @@ fn constant_series_give_nothing() {
             Channel::X,
             "billing",
             0.0,
+            true,
             &mut d,
             &attr,
         );
@@ -515,6 +542,40 @@ fn a_topic_whose_share_steps_up_is_a_topic_trend_with_its_cause() {
         dets.iter()
             .filter(|d| d.kind == DetectionKind::TopicTrend)
             .all(|d| d.scope.value == "refund"),
+        "{dets:#?}"
+    );
+}
+
+#[test]
+fn a_channel_left_unanswered_is_a_slow_bleed_of_its_response_rate() {
+    // every conversation is answered until day 42; then Facebook's go unanswered more and
+    // more (40 % after two weeks) while the answered ones are as fast as ever
+    let bend = Bend {
+        unanswered: Some((42, Channel::Facebook)),
+        ..Default::default()
+    };
+    let idx = history(70, 5, &bend);
+    let dets = run(&idx, &PhraseCounts::new(), &[], 70);
+    let rr: Vec<&Detection> = dets
+        .iter()
+        .filter(|d| d.scope.metric == "response_rate")
+        .collect();
+    let fb = rr
+        .iter()
+        .find(|d| d.scope.dim == Dim::Channel && d.scope.value == "facebook")
+        .unwrap_or_else(|| panic!("{dets:#?}"));
+    assert_eq!(fb.kind, DetectionKind::SlowBleed);
+    assert!(fb.observed < fb.baseline - 0.05, "{fb:#?}");
+    let start = ms(T0 + Duration::days(42));
+    assert!(fb.detected_at_ms - start <= 21 * DAY_MS, "{fb:#?}");
+    // no other channel, and no topic: a topic's unanswered share only echoes the channel's
+    assert!(
+        rr.iter()
+            .all(|d| d.scope.dim != Dim::Topic && d.scope.value != "x" && d.scope.value != "email"),
+        "{rr:#?}"
+    );
+    assert!(
+        !dets.iter().any(|d| d.scope.metric == "frt_median_s"),
         "{dets:#?}"
     );
 }
