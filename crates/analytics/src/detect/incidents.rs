@@ -27,7 +27,12 @@ fn related(a: &Detection, b: &Detection) -> bool {
     // Different dimensions (a topic and a channel) join only for short-lived findings that
     // start close together: one burst seen through two cuts.
     let close = both_hourly && apart <= 3 * HOUR_MS;
-    same || total || close
+    // The same metric in a cut and on the total while they overlap: the total moves because
+    // the cut does, and a total's CUSUM crosses its threshold days after the cut's (a channel
+    // left unanswered drags the total's response rate down a week later).
+    let echo =
+        a.scope.metric == b.scope.metric && (a.scope.dim == Dim::All) != (b.scope.dim == Dim::All);
+    same || total || close || echo
 }
 
 fn find(parent: &mut [usize], i: usize) -> usize {
@@ -125,6 +130,72 @@ mod tests {
             examples: vec![],
             probable_causes: vec![],
         }
+    }
+
+    #[test]
+    fn the_total_echoing_a_cut_in_the_same_metric_is_one_incident() {
+        let day = 24;
+        let mut channel = det(
+            DetectionKind::SlowBleed,
+            Dim::Channel,
+            "facebook",
+            30 * day,
+            60 * day,
+        );
+        channel.scope.metric = "response_rate".into();
+        // the total's response rate crosses its threshold eight days later
+        let mut total = det(
+            DetectionKind::SlowBleed,
+            Dim::All,
+            "all",
+            38 * day,
+            60 * day,
+        );
+        total.scope.metric = "response_rate".into();
+        // another metric on the total, begun later: not the same story
+        let mut other = det(
+            DetectionKind::SlowBleed,
+            Dim::All,
+            "all",
+            45 * day,
+            60 * day,
+        );
+        other.scope.metric = "sentiment_mean".into();
+        // the same metric in another channel, after the first ended: its own incident
+        let mut later = det(
+            DetectionKind::SlowBleed,
+            Dim::Channel,
+            "x",
+            70 * day,
+            80 * day,
+        );
+        later.scope.metric = "response_rate".into();
+        let incidents = combine(vec![channel, total, other, later], &DetectConfig::default());
+        let mut groups: Vec<Vec<String>> = incidents
+            .iter()
+            .map(|i| {
+                let mut v: Vec<String> = i
+                    .detections
+                    .iter()
+                    .map(|d| format!("{}:{}", d.scope.metric, d.scope.value))
+                    .collect();
+                v.sort();
+                v
+            })
+            .collect();
+        groups.sort();
+        assert_eq!(
+            groups,
+            vec![
+                vec![
+                    "response_rate:all".to_string(),
+                    "response_rate:facebook".to_string()
+                ],
+                vec!["response_rate:x".to_string()],
+                vec!["sentiment_mean:all".to_string()],
+            ],
+            "{incidents:#?}"
+        );
     }
 
     #[test]
