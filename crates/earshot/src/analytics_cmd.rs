@@ -157,9 +157,36 @@ pub fn print_run(run: &server::detection::DetectionRun) {
         println!("  [{:.2}] {} from {when}", inc.severity, inc.title());
         for c in inc.causes.iter().take(3) {
             println!(
-                "      probable cause: {} ({}, {:.0} h before, owner {})",
-                c.title, c.kind, c.lag_hours, c.owner_team
+                "      probable cause: {} ({}, {}, owner {})",
+                c.title,
+                c.kind,
+                lag_words(c.lag_hours),
+                c.owner_team
             );
         }
+    }
+}
+
+/// "14 h before", "at the start", "6 h after the start": a change may come within the
+/// finding's first bucket, after its estimated start.
+fn lag_words(hours: f64) -> String {
+    if hours.abs() < 0.5 {
+        "at the start".into()
+    } else if hours > 0.0 {
+        format!("{hours:.0} h before")
+    } else {
+        format!("{:.0} h after the start", -hours)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lag_words;
+
+    #[test]
+    fn a_change_after_the_start_is_not_negative_hours_before() {
+        assert_eq!(lag_words(14.2), "14 h before");
+        assert_eq!(lag_words(-0.2), "at the start");
+        assert_eq!(lag_words(-6.0), "6 h after the start");
     }
 }

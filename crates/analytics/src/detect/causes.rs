@@ -47,7 +47,17 @@ pub(super) fn rank(d: &Detection, changes: &[ChangeEntry], cfg: &DetectConfig) -
                 cfg.cause_tau_daily_days
             };
             let mut score = (-lag_days / tau.max(0.1)).exp();
-            let mut reasons = vec![format!("{:.1} days before", lag as f64 / DAY_MS as f64)];
+            // a change may come up to one bucket after the estimated start (the onset is known
+            // to the bucket): say so instead of "-0.2 days before"
+            let lag_d = lag as f64 / DAY_MS as f64;
+            let mut reasons = vec![if lag >= 0 {
+                format!("{lag_d:.1} days before")
+            } else {
+                format!(
+                    "{:.1} days after the start, within its first bucket",
+                    -lag_d
+                )
+            }];
             if d.scope.dim != Dim::All && c.owner_team.eq_ignore_ascii_case(&owner) {
                 score *= 3.0;
                 reasons.push(format!("owned by {owner}, who owns {}", d.scope.value));
