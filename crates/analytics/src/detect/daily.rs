@@ -67,150 +67,111 @@ struct TrendSpec {
     rate: Option<(Counter, Counter)>,
 }
 
+impl TrendSpec {
+    /// A slow bleed of the total, channels and topics, judged on daily values.
+    const fn bleed(metric: Metric, bad_up: bool, min_support: u64, min_abs: f64) -> TrendSpec {
+        TrendSpec {
+            metric,
+            kind: DetectionKind::SlowBleed,
+            bad_up,
+            log: false,
+            min_support,
+            min_abs,
+            min_rel: 0.0,
+            channels: true,
+            topics: true,
+            rate: None,
+        }
+    }
+
+    /// A rising rate of the total and the topics (not channels), judged on its counts.
+    const fn rising(
+        kind: DetectionKind,
+        metric: Metric,
+        (num, den): (Counter, Counter),
+        min_abs: f64,
+        min_rel: f64,
+    ) -> TrendSpec {
+        TrendSpec {
+            metric,
+            kind,
+            bad_up: true,
+            log: false,
+            min_support: 20,
+            min_abs,
+            min_rel,
+            channels: false,
+            topics: true,
+            rate: Some((num, den)),
+        }
+    }
+
+    /// Judged on its daily counts (events, trials) instead of daily values.
+    const fn counted(self, num: Counter, den: Counter) -> TrendSpec {
+        TrendSpec {
+            rate: Some((num, den)),
+            ..self
+        }
+    }
+
+    const fn in_log(self) -> TrendSpec {
+        TrendSpec { log: true, ..self }
+    }
+
+    const fn without_topics(self) -> TrendSpec {
+        TrendSpec {
+            topics: false,
+            ..self
+        }
+    }
+}
+
 const TRENDS: [TrendSpec; 11] = [
-    TrendSpec {
-        metric: Metric::SentimentMean,
-        kind: DetectionKind::SlowBleed,
-        bad_up: false,
-        log: false,
-        min_support: 10,
-        min_abs: 0.04,
-        min_rel: 0.0,
-        channels: true,
-        topics: true,
-        rate: None,
-    },
-    TrendSpec {
-        metric: Metric::CsatMean,
-        kind: DetectionKind::SlowBleed,
-        bad_up: false,
-        log: false,
-        min_support: 5,
-        min_abs: 0.15,
-        min_rel: 0.0,
-        channels: true,
-        topics: true,
-        rate: None,
-    },
+    TrendSpec::bleed(Metric::SentimentMean, false, 10, 0.04),
+    TrendSpec::bleed(Metric::CsatMean, false, 5, 0.15),
     // the satisfied share of the same answers, judged on its counts: a thin day (a channel's
     // five answers) weighs by its answers instead of being skipped or weighing like a full one
-    TrendSpec {
-        metric: Metric::CsatSatisfied,
-        kind: DetectionKind::SlowBleed,
-        bad_up: false,
-        log: false,
-        min_support: 5,
-        min_abs: 0.05,
-        min_rel: 0.0,
-        channels: true,
-        topics: true,
-        rate: Some((Counter::CsatSatisfied, Counter::CsatN)),
-    },
-    TrendSpec {
-        metric: Metric::FrtMedian,
-        kind: DetectionKind::SlowBleed,
-        bad_up: true,
-        log: true,
-        // 5, not 10: a thin channel (TikTok at 300 conversations a day) has fewer than 10
-        // answers on more than half its days, and skipping them left its FRT unjudged
-        // (docs/analytics.md, session 5)
-        min_support: 5,
-        min_abs: 0.2,
-        min_rel: 0.0,
-        channels: true,
-        topics: true,
-        rate: None,
-    },
-    TrendSpec {
-        metric: Metric::EndSentimentMean,
-        kind: DetectionKind::SlowBleed,
-        bad_up: false,
-        log: false,
-        min_support: 10,
-        min_abs: 0.05,
-        min_rel: 0.0,
-        channels: true,
-        topics: true,
-        rate: None,
-    },
-    TrendSpec {
-        metric: Metric::SentimentConversion,
-        kind: DetectionKind::SlowBleed,
-        bad_up: false,
-        log: false,
-        min_support: 5,
-        min_abs: 0.08,
-        min_rel: 0.0,
-        channels: true,
-        topics: true,
-        rate: Some((Counter::Converted, Counter::NegStartResolved)),
-    },
+    TrendSpec::bleed(Metric::CsatSatisfied, false, 5, 0.05)
+        .counted(Counter::CsatSatisfied, Counter::CsatN),
+    // support 5, not 10: a thin channel (TikTok at 300 conversations a day) has fewer than 10
+    // answers on more than half its days, and skipping them left its FRT unjudged
+    // (docs/analytics.md, session 5)
+    TrendSpec::bleed(Metric::FrtMedian, true, 5, 0.2).in_log(),
+    TrendSpec::bleed(Metric::EndSentimentMean, false, 10, 0.05),
+    TrendSpec::bleed(Metric::SentimentConversion, false, 5, 0.08)
+        .counted(Counter::Converted, Counter::NegStartResolved),
     // customers turning negative show first in how conversations open (a count per
     // conversation, not diluted by the later messages that sentiment_mean averages)
-    TrendSpec {
-        metric: Metric::NegativeOpenShare,
-        kind: DetectionKind::SlowBleed,
-        bad_up: true,
-        log: false,
-        min_support: 10,
-        min_abs: 0.05,
-        min_rel: 0.0,
-        channels: true,
-        topics: true,
-        rate: Some((Counter::NegStart, Counter::SentStart)),
-    },
-    // conversations left unanswered: a channel or topic routed to a queue nobody works, or
-    // a team that stopped answering DMs, leaves FRT (of the answered ones) as it was
-    TrendSpec {
-        metric: Metric::ResponseRate,
-        kind: DetectionKind::SlowBleed,
-        bad_up: false,
-        log: false,
-        min_support: 10,
-        min_abs: 0.05,
-        min_rel: 0.0,
-        channels: true,
-        topics: false,
-        rate: Some((Counter::Answered, Counter::Conversations)),
-    },
-    TrendSpec {
-        metric: Metric::RepeatRate,
-        kind: DetectionKind::RepeatTrend,
-        bad_up: true,
-        log: false,
-        min_support: 20,
-        min_abs: 0.015,
-        min_rel: 0.3,
-        channels: false,
-        topics: true,
-        rate: Some((Counter::Repeats, Counter::Conversations)),
-    },
-    TrendSpec {
-        metric: Metric::EscalationRate,
-        kind: DetectionKind::EscalationTrend,
-        bad_up: true,
-        log: false,
-        min_support: 20,
-        min_abs: 0.01,
-        min_rel: 0.3,
-        channels: false,
-        topics: true,
-        rate: Some((Counter::Escalated, Counter::Conversations)),
-    },
+    TrendSpec::bleed(Metric::NegativeOpenShare, true, 10, 0.05)
+        .counted(Counter::NegStart, Counter::SentStart),
+    // conversations left unanswered: a channel routed to a queue nobody works, or a team
+    // that stopped answering DMs, leaves FRT (of the answered ones) as it was
+    TrendSpec::bleed(Metric::ResponseRate, false, 10, 0.05)
+        .counted(Counter::Answered, Counter::Conversations)
+        .without_topics(),
+    TrendSpec::rising(
+        DetectionKind::RepeatTrend,
+        Metric::RepeatRate,
+        (Counter::Repeats, Counter::Conversations),
+        0.015,
+        0.3,
+    ),
+    TrendSpec::rising(
+        DetectionKind::EscalationTrend,
+        Metric::EscalationRate,
+        (Counter::Escalated, Counter::Conversations),
+        0.01,
+        0.3,
+    ),
     // what customers write about moved: a topic's share of everything opened (a courier
     // change, a policy, a release); conversations are known when they open
-    TrendSpec {
-        metric: Metric::ConversationShare,
-        kind: DetectionKind::TopicTrend,
-        bad_up: true,
-        log: false,
-        min_support: 20,
-        min_abs: 0.02,
-        min_rel: 0.25,
-        channels: false,
-        topics: true,
-        rate: Some((Counter::Conversations, Counter::Conversations)),
-    },
+    TrendSpec::rising(
+        DetectionKind::TopicTrend,
+        Metric::ConversationShare,
+        (Counter::Conversations, Counter::Conversations),
+        0.02,
+        0.25,
+    ),
 ];
 
 fn daily_value(c: Option<&Cell>, spec: &TrendSpec) -> f64 {

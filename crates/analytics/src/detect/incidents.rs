@@ -132,60 +132,44 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_total_echoing_a_cut_in_the_same_metric_is_one_incident() {
-        let day = 24;
-        let mut channel = det(
-            DetectionKind::SlowBleed,
-            Dim::Channel,
-            "facebook",
-            30 * day,
-            60 * day,
-        );
-        channel.scope.metric = "response_rate".into();
-        // the total's response rate crosses its threshold eight days later
-        let mut total = det(
-            DetectionKind::SlowBleed,
-            Dim::All,
-            "all",
-            38 * day,
-            60 * day,
-        );
-        total.scope.metric = "response_rate".into();
-        // another metric on the total, begun later: not the same story
-        let mut other = det(
-            DetectionKind::SlowBleed,
-            Dim::All,
-            "all",
-            45 * day,
-            60 * day,
-        );
-        other.scope.metric = "sentiment_mean".into();
-        // the same metric in another channel, after the first ended: its own incident
-        let mut later = det(
-            DetectionKind::SlowBleed,
-            Dim::Channel,
-            "x",
-            70 * day,
-            80 * day,
-        );
-        later.scope.metric = "response_rate".into();
-        let incidents = combine(vec![channel, total, other, later], &DetectConfig::default());
+    /// A slow bleed of `metric` over days `[from, to)`.
+    fn bleed(metric: &str, dim: Dim, value: &str, from: i64, to: i64) -> Detection {
+        let mut d = det(DetectionKind::SlowBleed, dim, value, from * 24, to * 24);
+        d.scope.metric = metric.into();
+        d
+    }
+
+    /// Each incident's detections as sorted labels, incidents sorted.
+    fn grouped(incidents: &[Incident], label: impl Fn(&Detection) -> String) -> Vec<Vec<String>> {
         let mut groups: Vec<Vec<String>> = incidents
             .iter()
             .map(|i| {
-                let mut v: Vec<String> = i
-                    .detections
-                    .iter()
-                    .map(|d| format!("{}:{}", d.scope.metric, d.scope.value))
-                    .collect();
+                let mut v: Vec<String> = i.detections.iter().map(&label).collect();
                 v.sort();
                 v
             })
             .collect();
         groups.sort();
+        groups
+    }
+
+    #[test]
+    fn the_total_echoing_a_cut_in_the_same_metric_is_one_incident() {
+        let dets = vec![
+            bleed("response_rate", Dim::Channel, "facebook", 30, 60),
+            // the total's response rate crosses its threshold eight days later
+            bleed("response_rate", Dim::All, "all", 38, 60),
+            // another metric on the total, begun later: not the same story
+            bleed("sentiment_mean", Dim::All, "all", 45, 60),
+            // the same metric in another channel, after the first ended: its own incident
+            bleed("response_rate", Dim::Channel, "x", 70, 80),
+        ];
+        let incidents = combine(dets, &DetectConfig::default());
         assert_eq!(
-            groups,
+            grouped(&incidents, |d| format!(
+                "{}:{}",
+                d.scope.metric, d.scope.value
+            )),
             vec![
                 vec![
                     "response_rate:all".to_string(),
@@ -243,21 +227,12 @@ mod tests {
             ),
         ];
         let incidents = combine(dets, &DetectConfig::default());
-        let mut groups: Vec<Vec<String>> = incidents
-            .iter()
-            .map(|i| {
-                let mut v: Vec<String> = i
-                    .detections
-                    .iter()
-                    .map(|d| format!("{}:{}", d.kind.as_str(), d.scope.value))
-                    .collect();
-                v.sort();
-                v
-            })
-            .collect();
-        groups.sort();
         assert_eq!(
-            groups,
+            grouped(&incidents, |d| format!(
+                "{}:{}",
+                d.kind.as_str(),
+                d.scope.value
+            )),
             vec![
                 vec![
                     "slow_bleed:all".to_string(),
