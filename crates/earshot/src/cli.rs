@@ -270,7 +270,8 @@ pub enum AnalyticsCommand {
         /// Report findings that end at or after this time (RFC 3339; default 28 days before --to)
         #[arg(long)]
         from: Option<String>,
-        /// Use only data before this time (RFC 3339; default now)
+        /// Use only data before this time (RFC 3339; default now: for an imported history that
+        /// ends earlier, pass its end, or the silence since then is judged as a coverage gap)
         #[arg(long)]
         to: Option<String>,
     },
