@@ -33,7 +33,22 @@ pub async fn run(
                 Some(t) => {
                     store::to_ms(server::metrics::parse_time("to", t).map_err(anyhow::Error::msg)?)
                 }
-                None => store::to_ms(time::OffsetDateTime::now_utc()),
+                None => {
+                    let now = store::to_ms(time::OffsetDateTime::now_utc());
+                    match latest_stored_hour_end(&store, now).await? {
+                        // an imported history that ended long ago: judging up to now would
+                        // report the silence since as a coverage gap of the total
+                        Some(end) if now - end > SILENCE_MS => {
+                            eprintln!(
+                                "the stored data ends at {} ({:.0} h ago): detecting up to then; pass --to to judge the silence since",
+                                rfc3339(end),
+                                (now - end) as f64 / 3_600_000.0
+                            );
+                            end
+                        }
+                        _ => now,
+                    }
+                }
             };
             let from_ms = match &from {
                 Some(f) => store::to_ms(
@@ -141,6 +156,43 @@ pub async fn run(
     Ok(ExitCode::SUCCESS)
 }
 
+/// Without `--to`, data that stopped this long ago ends the detection window.
+const SILENCE_MS: i64 = 6 * 3_600_000;
+
+fn rfc3339(ms: i64) -> String {
+    store::from_ms(ms)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// The end of the latest hour with stored data (the total's cells) in the 400 days before
+/// `now`: the latest day cell, then the latest hour cell of that day.
+async fn latest_stored_hour_end(store: &store::Store, now: i64) -> anyhow::Result<Option<i64>> {
+    use analytics::rollup::{DAY_MS, Dim, Grain, HOUR_MS};
+    let latest = |grain, from, to| async move {
+        let mut last: Option<i64> = None;
+        store
+            .for_each_cell(
+                grain,
+                Dim::All,
+                from,
+                to,
+                analytics::SketchSet::NONE,
+                |k, _| {
+                    last = Some(last.map_or(k.bucket_ms, |l| l.max(k.bucket_ms)));
+                },
+            )
+            .await
+            .map(|()| last)
+    };
+    let Some(day) = latest(Grain::Day, now - 400 * DAY_MS, now + DAY_MS).await? else {
+        return Ok(None);
+    };
+    Ok(latest(Grain::Hour, day, day + DAY_MS)
+        .await?
+        .map(|h| h + HOUR_MS))
+}
+
 /// A detection run as text: the count, then each incident with its top three causes.
 pub fn print_run(run: &server::detection::DetectionRun) {
     println!(
@@ -151,9 +203,7 @@ pub fn print_run(run: &server::detection::DetectionRun) {
         run.secs
     );
     for inc in &run.incidents {
-        let when = store::from_ms(inc.start_ms)
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default();
+        let when = rfc3339(inc.start_ms);
         println!("  [{:.2}] {} from {when}", inc.severity, inc.title());
         for c in inc.causes.iter().take(3) {
             println!(

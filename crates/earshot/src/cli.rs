@@ -270,8 +270,9 @@ pub enum AnalyticsCommand {
         /// Report findings that end at or after this time (RFC 3339; default 28 days before --to)
         #[arg(long)]
         from: Option<String>,
-        /// Use only data before this time (RFC 3339; default now: for an imported history that
-        /// ends earlier, pass its end, or the silence since then is judged as a coverage gap)
+        /// Use only data before this time (RFC 3339; default now, or the end of the stored data
+        /// when that is more than 6 h earlier, so that an imported history's end is not judged
+        /// as a coverage gap)
         #[arg(long)]
         to: Option<String>,
     },

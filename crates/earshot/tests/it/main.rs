@@ -436,6 +436,17 @@ async fn simulate_with_an_injected_anomaly_writes_its_truth() {
     let (code, out, err) = earshot(&scratch.url, &["import", "--json", file.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}{err}");
     assert_eq!(json(&out)["rejected"], 0);
+    // the imported history ended long before now: without --to, detection ends with it
+    // instead of judging months of silence as a coverage gap
+    let (code, out, err) = earshot(&scratch.url, &["analytics", "detect", "--json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let end_of_data = 1_770_163_200_000_i64; // 2026-02-04T00:00:00Z, 30 days after the start
+    let as_of = json(&out)["as_of_ms"].as_i64().unwrap_or_default();
+    assert!(
+        as_of > end_of_data - 6 * 3_600_000 && as_of <= end_of_data + 2 * 86_400_000,
+        "as_of {as_of}: {err}"
+    );
+    assert!(err.contains("the stored data ends at 2026-02-0"), "{err}");
     let (code, _, err) = earshot(
         &scratch.url,
         &[
