@@ -41,8 +41,8 @@ pub async fn run(
                         Some(end) if now - end > SILENCE_MS => {
                             eprintln!(
                                 "the stored data ends at {} ({:.0} h ago): detecting up to then; pass --to to judge the silence since",
-                                rfc3339(end),
-                                (now - end) as f64 / 3_600_000.0
+                                store::rfc3339(end),
+                                (now - end) as f64 / analytics::rollup::HOUR_MS as f64
                             );
                             end
                         }
@@ -157,13 +157,7 @@ pub async fn run(
 }
 
 /// Without `--to`, data that stopped this long ago ends the detection window.
-const SILENCE_MS: i64 = 6 * 3_600_000;
-
-fn rfc3339(ms: i64) -> String {
-    store::from_ms(ms)
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
+const SILENCE_MS: i64 = 6 * analytics::rollup::HOUR_MS;
 
 /// The end of the latest hour with stored data (the total's cells) in the 400 days before
 /// `now`: the latest day cell, then the latest hour cell of that day.
@@ -203,7 +197,7 @@ pub fn print_run(run: &server::detection::DetectionRun) {
         run.secs
     );
     for inc in &run.incidents {
-        let when = rfc3339(inc.start_ms);
+        let when = store::rfc3339(inc.start_ms);
         println!("  [{:.2}] {} from {when}", inc.severity, inc.title());
         for c in inc.causes.iter().take(3) {
             println!(

@@ -180,14 +180,14 @@ impl Replayer {
                     );
                 }
                 if let Some(c) = &s.comment {
-                    let e = self.enricher.enrich(c, None);
-                    self.phrases.add(s.at, &e.phrases, c, e.topic.as_deref());
+                    // what the server's detection reads of a comment (no language, no PII)
+                    let (topic, phrases) = self.enricher.topic_and_phrases(c);
+                    self.phrases.add(s.at, &phrases, c, topic.as_deref());
                 }
             }
             Record::Feedback(f) => {
-                let e = self.enricher.enrich(&f.text, None);
-                self.phrases
-                    .add(f.at, &e.phrases, &f.text, e.topic.as_deref());
+                let (topic, phrases) = self.enricher.topic_and_phrases(&f.text);
+                self.phrases.add(f.at, &phrases, &f.text, topic.as_deref());
             }
             Record::Change(c) => self.changes.push(c.clone()),
         }

@@ -49,14 +49,9 @@ pub async fn report(
     if let Some(c) = channel {
         by_channel.retain(|k, _| k == c.as_str());
     }
-    let fmt = |ms: i64| {
-        store::from_ms(ms)
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default()
-    };
     Ok(MetricsReport {
-        from: fmt(from_ms),
-        to: fmt(to_ms),
+        from: store::rfc3339(from_ms),
+        to: store::rfc3339(to_ms),
         channel: channel.map(|c| c.to_string()),
         conversations: s.conversations,
         answered: s.answered,

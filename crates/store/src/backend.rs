@@ -818,8 +818,8 @@ macro_rules! shared_methods {
                         "insight": {
                             "id": id, "kind": f.kind, "title": f.title, "owner_team": f.owner_team,
                             "severity": f.severity, "scope": f.scope,
-                            "window_start": from_ms(f.window_start_ms).format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
-                            "window_end": from_ms(f.window_end_ms).format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+                            "window_start": crate::rows::rfc3339(f.window_start_ms),
+                            "window_end": crate::rows::rfc3339(f.window_end_ms),
                             "detail": f.detail,
                         }
                     });

@@ -16,6 +16,13 @@ pub fn from_ms(ms: i64) -> OffsetDateTime {
         .unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
+/// Stored epoch milliseconds as RFC 3339 text (UTC).
+pub fn rfc3339(ms: i64) -> String {
+    from_ms(ms)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
 /// One stored message with its enrichment.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MessageRow {
