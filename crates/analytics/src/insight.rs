@@ -163,6 +163,15 @@ impl InsightRecord {
         self.history.last().map_or(self.created_ms, |c| c.at_ms)
     }
 
+    /// When the insight was (last) actioned, if it was.
+    pub fn actioned_ms(&self) -> Option<i64> {
+        self.history
+            .iter()
+            .rev()
+            .find(|c| c.status == InsightStatus::Actioned)
+            .map(|c| c.at_ms)
+    }
+
     /// Applies a status change, checking the workflow.
     pub fn set_status(
         &mut self,
@@ -188,6 +197,10 @@ pub struct DigestItem {
     pub severity: f64,
     /// Days since the last status change.
     pub idle_days: f64,
+    /// For an actioned insight: whether its metric came back since (filled by whoever holds
+    /// the cells; see [`crate::follow_through`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<crate::follow_through::Outcome>,
 }
 
 /// One team's weekly digest.
@@ -200,7 +213,13 @@ pub struct TeamDigest {
     pub actioned_this_week: Vec<DigestItem>,
     /// Open insights untouched for more than `stale_days`, longest idle first.
     pub untouched: Vec<DigestItem>,
+    /// Insights actioned in the [`FOLLOW_DAYS`] before the week's end, most recently actioned
+    /// first: the ones whose outcome the team should check.
+    pub follow_through: Vec<DigestItem>,
 }
+
+/// How long after its action an insight stays on its team's follow-through list.
+pub const FOLLOW_DAYS: i64 = crate::follow_through::AFTER_MAX_DAYS;
 
 /// Weekly digests per owner team for the week `[week_end_ms − 7 days, week_end_ms)`: what is
 /// open, what was actioned that week, and what has been left untouched for more than
@@ -229,7 +248,13 @@ pub fn weekly_digest(
             status,
             severity: ins.severity,
             idle_days,
+            outcome: None,
         };
+        let actioned = history
+            .iter()
+            .rev()
+            .find(|c| c.status == InsightStatus::Actioned)
+            .map(|c| c.at_ms);
         let d = teams
             .entry(ins.owner_team.as_str())
             .or_insert_with(|| TeamDigest {
@@ -237,7 +262,13 @@ pub fn weekly_digest(
                 open: Vec::new(),
                 actioned_this_week: Vec::new(),
                 untouched: Vec::new(),
+                follow_through: Vec::new(),
             });
+        if status == InsightStatus::Actioned
+            && actioned.is_some_and(|t| t >= week_end_ms - FOLLOW_DAYS * crate::rollup::DAY_MS)
+        {
+            d.follow_through.push(item.clone());
+        }
         if status.is_open() {
             if idle_days > stale_days {
                 d.untouched.push(item.clone());
@@ -251,12 +282,17 @@ pub fn weekly_digest(
     }
     let mut out: Vec<TeamDigest> = teams
         .into_values()
-        .filter(|d| !(d.open.is_empty() && d.actioned_this_week.is_empty()))
+        .filter(|d| {
+            !(d.open.is_empty() && d.actioned_this_week.is_empty() && d.follow_through.is_empty())
+        })
         .collect();
     for d in &mut out {
         d.open.sort_by(|a, b| b.severity.total_cmp(&a.severity));
         d.untouched
             .sort_by(|a, b| b.idle_days.total_cmp(&a.idle_days));
+        // an actioned insight's idle time is the time since its action
+        d.follow_through
+            .sort_by(|a, b| a.idle_days.total_cmp(&b.idle_days));
     }
     out
 }
@@ -346,5 +382,40 @@ mod tests {
         assert_eq!(log.open.len(), 1);
         assert_eq!(log.untouched.len(), 1, "a is idle 19 days");
         assert_eq!(log.actioned_this_week.len(), 1);
+        assert_eq!(log.follow_through.len(), 1, "b was actioned 2 days ago");
+        assert_eq!(log.follow_through[0].id, "b");
+        assert!(fin.follow_through.is_empty(), "d was dismissed");
+    }
+
+    #[test]
+    fn follow_through_lists_actions_of_the_last_four_weeks() {
+        let day = crate::rollup::DAY_MS;
+        let week_end = 100 * day;
+        let mk = |id: &str, actioned_days_ago: i64| {
+            let mut r = InsightRecord {
+                id: id.into(),
+                title: id.into(),
+                owner_team: "finance".into(),
+                severity: 0.5,
+                created_ms: week_end - 40 * day,
+                history: vec![],
+            };
+            r.set_status(Actioned, week_end - actioned_days_ago * day, "u")
+                .unwrap();
+            r
+        };
+        let old = mk("old", 29);
+        let recent = mk("recent", 20);
+        let latest = mk("latest", 10);
+        assert_eq!(latest.actioned_ms(), Some(week_end - 10 * day));
+        let digest = weekly_digest(&[old, recent, latest], week_end, 7.0);
+        assert_eq!(digest.len(), 1, "follow-through alone keeps a team in");
+        let ids: Vec<&str> = digest[0]
+            .follow_through
+            .iter()
+            .map(|i| i.id.as_str())
+            .collect();
+        assert_eq!(ids, ["latest", "recent"]);
+        assert!(digest[0].actioned_this_week.is_empty());
     }
 }

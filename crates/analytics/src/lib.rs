@@ -6,6 +6,7 @@
 pub mod calendar;
 pub mod cell;
 pub mod detect;
+pub mod follow_through;
 pub mod insight;
 pub mod metrics;
 pub mod phrases;

@@ -84,7 +84,11 @@ pub async fn run(
                 ),
                 None => store::to_ms(time::OffsetDateTime::now_utc()),
             };
-            let digests = server::insights::digest(&store, end, 7.0, team.as_deref()).await?;
+            let pipeline = server::Pipeline::load(store.clone(), settings).await?;
+            let enrichers = pipeline.enrichers();
+            let digests =
+                server::insights::digest(&store, &enrichers.default, end, 7.0, team.as_deref())
+                    .await?;
             if json {
                 println!("{}", serde_json::to_string(&digests)?);
             } else if digests.is_empty() {
@@ -92,11 +96,12 @@ pub async fn run(
             } else {
                 for d in digests {
                     println!(
-                        "{}: {} open, {} actioned this week, {} untouched",
+                        "{}: {} open, {} actioned this week, {} untouched, {} to follow up",
                         d.team,
                         d.open.len(),
                         d.actioned_this_week.len(),
-                        d.untouched.len()
+                        d.untouched.len(),
+                        d.follow_through.len()
                     );
                     for i in d.open.iter().take(10) {
                         println!(
@@ -112,6 +117,16 @@ pub async fn run(
                     }
                     for i in &d.untouched {
                         println!("  untouched  {} (idle {:.1} d)", i.title, i.idle_days);
+                    }
+                    for i in &d.follow_through {
+                        let verdict = i.outcome.as_ref().map_or("—", |o| o.verdict.as_str());
+                        println!(
+                            "  follow-up  {verdict:<12} {} (actioned {:.1} d ago)",
+                            i.title, i.idle_days
+                        );
+                        if let Some(o) = &i.outcome {
+                            println!("             {}", o.reason);
+                        }
                     }
                 }
             }

@@ -46,6 +46,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_insights))
         .routes(routes!(insight_digest))
         .routes(routes!(get_insight))
+        .routes(routes!(insight_follow_through))
         .routes(routes!(set_insight_status))
         .routes(routes!(events))
         .routes(routes!(health))
@@ -779,6 +780,44 @@ async fn get_insight(
         .ok_or_else(|| ApiError::NotFound(format!("insight {id}")))
 }
 
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct FollowThroughQuery {
+    /// Judge with data before this time (RFC 3339); default now
+    as_of: Option<String>,
+}
+
+/// Whether the metric of an actioned insight came back since the action:
+/// its scope before the finding, during it and since the action, the two
+/// tests and a verdict (recovered, improving, persisting, unclear, too_early,
+/// not_measured). 409 when the insight is not actioned.
+#[utoipa::path(get, path = "/api/v1/insights/{id}/follow-through", tag = "insights",
+    params(("id" = String, Path, description = "insight id"), FollowThroughQuery),
+    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn insight_follow_through(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<FollowThroughQuery>,
+) -> Result<Json<analytics::follow_through::FollowThrough>, ApiError> {
+    let as_of = match &q.as_of {
+        Some(v) => store::to_ms(crate::metrics::parse_time("as_of", v).map_err(bad)?),
+        None => store::to_ms(OffsetDateTime::now_utc()),
+    };
+    let row = state
+        .store()
+        .get_insight(&id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("insight {id}")))?;
+    let enrichers = state.pipeline.enrichers();
+    crate::insights::follow_through(state.store(), &enrichers.default, &row, as_of)
+        .await
+        .map(Json)
+        .map_err(|e| match e {
+            crate::insights::FollowThroughError::Store(e) => e.into(),
+            other => ApiError::Conflict(other.to_string()),
+        })
+}
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InsightStatusBody {
@@ -831,7 +870,8 @@ struct DigestQuery {
 }
 
 /// The weekly digest per owner team: what is open, what was actioned this
-/// week, and what sat untouched.
+/// week, what sat untouched, and the follow-through of what was actioned in
+/// the last four weeks (whether its metric came back).
 #[utoipa::path(get, path = "/api/v1/insights/digest", params(DigestQuery), tag = "insights",
     responses((status = 200, body = Vec<Object>), (status = 400, body = ErrorBody)))]
 async fn insight_digest(
@@ -842,8 +882,10 @@ async fn insight_digest(
         Some(v) => store::to_ms(crate::metrics::parse_time("week_end", v).map_err(bad)?),
         None => store::to_ms(OffsetDateTime::now_utc()),
     };
+    let enrichers = state.pipeline.enrichers();
     let digests = crate::insights::digest(
         state.store(),
+        &enrichers.default,
         week_end,
         q.stale_days.unwrap_or(7.0),
         q.team.as_deref(),

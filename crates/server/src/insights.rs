@@ -1,8 +1,13 @@
 //! Insights as the analytics crate's workflow sees them: stored rows turned
-//! into records with their status history, for the weekly digest.
+//! into records with their status history, for the weekly digest, and the
+//! follow-through of an actioned insight measured on the stored rollups.
 
+use analytics::detect::Incident;
+use analytics::follow_through::{AFTER_MAX_DAYS, BEFORE_DAYS, FollowInput, FollowThrough};
 use analytics::insight::{InsightRecord, InsightStatus, StatusChange, TeamDigest};
-use store::Store;
+use analytics::phrases::PhraseCounts;
+use analytics::rollup::{DAY_MS, Dim, Grain, HOUR_MS};
+use store::{InsightRow, Store};
 
 fn status(s: &str) -> Option<InsightStatus> {
     use InsightStatus::*;
@@ -11,9 +16,94 @@ fn status(s: &str) -> Option<InsightStatus> {
         .find(|x| x.as_str() == s)
 }
 
-/// The weekly digest per owner team for the week ending at `week_end_ms`.
+#[derive(Debug, thiserror::Error)]
+pub enum FollowThroughError {
+    #[error("insight {id} is {status}: its follow-through starts when it is actioned")]
+    NotActioned { id: String, status: String },
+    #[error("insight {0} has no finding in its stored detail")]
+    NoFinding(String),
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+}
+
+fn record(r: &InsightRow) -> InsightRecord {
+    InsightRecord {
+        id: r.id.clone(),
+        title: r.title.clone(),
+        owner_team: r.owner_team.clone(),
+        severity: r.severity,
+        created_ms: store::to_ms(r.created_at),
+        // The first history entry is the raise itself (status new).
+        history: r
+            .history
+            .iter()
+            .skip(1)
+            .filter_map(|h| {
+                Some(StatusChange {
+                    status: status(&h.to_status)?,
+                    at_ms: store::to_ms(h.at),
+                    actor: h.actor.clone(),
+                })
+            })
+            .collect(),
+    }
+}
+
+/// Whether the metric of an actioned insight came back since the action,
+/// judged with data before `now_ms` (see `analytics::follow_through`).
+pub async fn follow_through(
+    store: &Store,
+    enricher: &nlp::Enricher,
+    row: &InsightRow,
+    now_ms: i64,
+) -> Result<FollowThrough, FollowThroughError> {
+    let actioned_ms = record(row)
+        .actioned_ms()
+        .ok_or_else(|| FollowThroughError::NotActioned {
+            id: row.id.clone(),
+            status: row.status.clone(),
+        })?;
+    let incident: Incident = serde_json::from_value(row.detail.clone())
+        .map_err(|_| FollowThroughError::NoFinding(row.id.clone()))?;
+    let finding = incident
+        .detections
+        .first()
+        .ok_or_else(|| FollowThroughError::NoFinding(row.id.clone()))?;
+    let scope = &finding.scope;
+    let from = finding.start_ms - BEFORE_DAYS * DAY_MS;
+    let to = now_ms.min(actioned_ms + AFTER_MAX_DAYS * DAY_MS + 2 * HOUR_MS);
+    let sketches = analytics::Metric::parse(&scope.metric)
+        .map_or(analytics::SketchSet::NONE, analytics::Metric::sketches);
+    let mut dims = vec![scope.dim];
+    if scope.dim != Dim::All {
+        dims.push(Dim::All);
+    }
+    let cells =
+        crate::rollups::load_index(store, &[Grain::Hour], &dims, from, to, sketches).await?;
+    let mut phrases = PhraseCounts::new();
+    if scope.metric.starts_with("phrase:") {
+        for (at_ms, text) in store.comments(from, to).await? {
+            let (topic, found) = enricher.topic_and_phrases(&text);
+            phrases.add(store::from_ms(at_ms), &found, &text, topic.as_deref());
+        }
+    }
+    let input = FollowInput {
+        cells: &cells,
+        phrases: &phrases,
+    };
+    Ok(analytics::follow_through::follow_through(
+        &input,
+        finding,
+        actioned_ms,
+        now_ms,
+    ))
+}
+
+/// The weekly digest per owner team for the week ending at `week_end_ms`,
+/// with the outcome of each insight on the follow-through lists.
 pub async fn digest(
     store: &Store,
+    enricher: &nlp::Enricher,
     week_end_ms: i64,
     stale_days: f64,
     team: Option<&str>,
@@ -25,32 +115,20 @@ pub async fn digest(
             ..Default::default()
         })
         .await?;
-    let records: Vec<InsightRecord> = rows
-        .into_iter()
-        .map(|r| InsightRecord {
-            id: r.id,
-            title: r.title,
-            owner_team: r.owner_team,
-            severity: r.severity,
-            created_ms: store::to_ms(r.created_at),
-            // The first history entry is the raise itself (status new).
-            history: r
-                .history
-                .iter()
-                .skip(1)
-                .filter_map(|h| {
-                    Some(StatusChange {
-                        status: status(&h.to_status)?,
-                        at_ms: store::to_ms(h.at),
-                        actor: h.actor.clone(),
-                    })
-                })
-                .collect(),
-        })
-        .collect();
-    Ok(analytics::insight::weekly_digest(
-        &records,
-        week_end_ms,
-        stale_days,
-    ))
+    let records: Vec<InsightRecord> = rows.iter().map(record).collect();
+    let mut digests = analytics::insight::weekly_digest(&records, week_end_ms, stale_days);
+    for d in &mut digests {
+        for item in &mut d.follow_through {
+            let Some(row) = rows.iter().find(|r| r.id == item.id) else {
+                continue;
+            };
+            match follow_through(store, enricher, row, week_end_ms).await {
+                Ok(f) => item.outcome = Some(f.outcome()),
+                Err(FollowThroughError::Store(e)) => return Err(e),
+                // an insight stored without a finding has no outcome to show
+                Err(e) => tracing::warn!(insight = %row.id, "no follow-through: {e}"),
+            }
+        }
+    }
+    Ok(digests)
 }

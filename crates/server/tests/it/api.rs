@@ -476,6 +476,18 @@ async fn insight_workflow_over_http(backend: &str) {
             .contains("acknowledged → new"),
         "{err}"
     );
+    let follow = format!("/api/v1/insights/{id}/follow-through");
+    let (s, err) = app.get(&follow).await;
+    assert_eq!(s, 409, "not actioned yet: {err}");
+    assert!(
+        err["error"].as_str().unwrap().contains("is acknowledged"),
+        "{err}"
+    );
+    let (s, err) = app.get(&format!("{follow}?as_of=yesterday")).await;
+    assert_eq!(s, 400, "{err}");
+    assert!(err["error"].as_str().unwrap().contains("as_of"), "{err}");
+    let (s, _) = app.get("/api/v1/insights/nope/follow-through").await;
+    assert_eq!(s, 404);
     let (s, err) = app
         .post(&path, json!({ "status": "closed", "actor": "analyst:kim" }))
         .await;
@@ -493,6 +505,15 @@ async fn insight_workflow_over_http(backend: &str) {
     assert_eq!(s, 200);
     assert_eq!(digest[0]["team"], "logistics");
     assert_eq!(digest[0]["actioned_this_week"][0]["id"], id.as_str());
+    // on the follow-through list; its stored detail holds no finding, so no outcome
+    assert_eq!(digest[0]["follow_through"][0]["id"], id.as_str());
+    assert!(digest[0]["follow_through"][0].get("outcome").is_none());
+    let (s, err) = app.get(&follow).await;
+    assert_eq!(s, 409, "{err}");
+    assert!(
+        err["error"].as_str().unwrap().contains("no finding"),
+        "{err}"
+    );
     let (s, _) = app.get("/api/v1/insights?status=bogus").await;
     assert_eq!(s, 400);
     let (s, _) = app.get("/api/v1/insights?kind=bogus").await;

@@ -19,8 +19,8 @@ fn at(secs: i64) -> String {
         .unwrap()
 }
 
-/// 30 days of steady traffic (a few customer messages an hour, answered),
-/// then a burst about lost parcels from many customers over two hours.
+/// 33 days of steady traffic (a few customer messages an hour, answered),
+/// with a burst about lost parcels from many customers over two hours on day 30.
 fn history(start: i64) -> (Vec<String>, i64, i64) {
     let mut lines = Vec::new();
     let texts = [
@@ -30,7 +30,7 @@ fn history(start: i64) -> (Vec<String>, i64, i64) {
         "where is my parcel",
     ];
     let mut n = 0;
-    for h in 0..30 * 24 {
+    for h in 0..33 * 24 {
         let per_hour = 3 + (h % 3);
         for k in 0..per_hour {
             n += 1;
@@ -38,7 +38,7 @@ fn history(start: i64) -> (Vec<String>, i64, i64) {
             let id = format!("m{n}");
             lines.push(inbound(
                 &id,
-                &format!("u{}", n % 400),
+                &format!("u{n}"),
                 &at(t),
                 texts[(n % 4) as usize],
             ));
@@ -195,11 +195,59 @@ async fn spike_to_insight_to_webhook(backend: &str) {
 
     // The digest is about the team's week of work: insights raised and moved now.
     let week_end = store::to_ms(time::OffsetDateTime::now_utc()) + 60_000;
-    let digest = server::insights::digest(e.store(), week_end, 7.0, None)
+    let digest = server::insights::digest(e.store(), &enrichers.default, week_end, 7.0, None)
         .await
         .unwrap();
     let team = digest.iter().find(|d| d.team == ins.owner_team).unwrap();
     assert!(team.actioned_this_week.iter().any(|i| i.id == ins.id));
+    // actioned a minute ago: on the follow-through list, too early to judge
+    let item = team
+        .follow_through
+        .iter()
+        .find(|i| i.id == ins.id)
+        .expect("on the follow-through list");
+    let outcome = item.outcome.as_ref().expect("an outcome");
+    assert_eq!(
+        outcome.verdict,
+        analytics::follow_through::Verdict::TooEarly,
+        "{}",
+        outcome.reason
+    );
+
+    // Follow-through on the stored cells: as if the courier fix had been
+    // actioned two hours after the burst, judged on the 2.5 steady days since.
+    let mut actioned_then = ins.clone();
+    actioned_then.history[2].at =
+        time::OffsetDateTime::from_unix_timestamp(spike_end + 7200).unwrap();
+    let now = (start + 33 * DAY) * 1000;
+    let f = server::insights::follow_through(e.store(), &enrichers.default, &actioned_then, now)
+        .await
+        .unwrap();
+    assert_eq!(
+        f.verdict,
+        analytics::follow_through::Verdict::Recovered,
+        "{}",
+        f.reason
+    );
+    assert!(f.after.support > 0 && f.during.support > 0, "{f:?}");
+    // judged the day after the action, the scope is already back
+    let early = server::insights::follow_through(
+        e.store(),
+        &enrichers.default,
+        &actioned_then,
+        (spike_end + 7200 + 12 * 3600) * 1000,
+    )
+    .await
+    .unwrap();
+    assert_eq!(early.verdict, analytics::follow_through::Verdict::TooEarly);
+    // an insight not actioned has no follow-through yet
+    let mut open = ins.clone();
+    open.history.truncate(2);
+    open.status = "acknowledged".into();
+    let err = server::insights::follow_through(e.store(), &enrichers.default, &open, now)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("is acknowledged"), "{err}");
 
     // Webhooks: a receiver gets each raised insight, signed.
     let received = Received::default();

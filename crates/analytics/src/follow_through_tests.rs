@@ -1,0 +1,257 @@
+//! Follow-through on synthetic hour cells: a fix that worked, one that did not, one half-way,
+//! too early, quantiles, counts with a weekly pattern, phrases and unmeasured scopes.
+
+use super::*;
+use crate::cell::{Counter, SketchKind};
+use crate::detect::DetectionKind;
+use crate::rollup::CellKey;
+
+const D0: i64 = 20_000 * DAY_MS; // a UTC midnight
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> f64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// Hour cells of X over `days` days: `per_hour(day)` conversations each hour, each answered
+/// with probability `answered(day)` after `frt(day)` seconds (± 50 %).
+fn history(
+    seed: u64,
+    days: i64,
+    per_hour: impl Fn(i64) -> u32,
+    answered: impl Fn(i64) -> f64,
+    frt: impl Fn(i64) -> f64,
+) -> CellIndex {
+    let mut rng = Rng(seed.max(1));
+    let mut idx = CellIndex::new();
+    for h in 0..days * 24 {
+        let day = h / 24;
+        let n = per_hour(day);
+        let mut cell = Cell::default();
+        for _ in 0..n {
+            cell.add(Counter::Conversations, 1);
+            if rng.next() < answered(day) {
+                cell.add(Counter::Answered, 1);
+                cell.insert(SketchKind::Frt, frt(day) * (0.5 + rng.next()));
+            }
+        }
+        for (dim, value) in [(Dim::Channel, "x"), (Dim::All, ALL_VALUE)] {
+            idx.merge_cell(
+                CellKey {
+                    grain: Grain::Hour,
+                    bucket_ms: D0 + h * HOUR_MS,
+                    dim,
+                    value: value.into(),
+                },
+                &cell,
+            );
+        }
+    }
+    idx
+}
+
+fn finding(metric: &str, from_day: i64, to_day: i64, baseline: f64, observed: f64) -> Detection {
+    Detection {
+        kind: DetectionKind::SlowBleed,
+        scope: Scope::new(metric, Dim::Channel, "x"),
+        start_ms: D0 + from_day * DAY_MS,
+        end_ms: D0 + to_day * DAY_MS,
+        detected_at_ms: D0 + to_day * DAY_MS,
+        baseline,
+        observed,
+        statistic: String::new(),
+        statistic_value: 0.0,
+        p_value: 0.0,
+        severity: 0.5,
+        examples: vec![],
+        probable_causes: vec![],
+    }
+}
+
+fn judge(idx: &CellIndex, f: &Detection, actioned_day: f64, now_day: f64) -> FollowThrough {
+    let phrases = PhraseCounts::new();
+    let input = FollowInput {
+        cells: idx,
+        phrases: &phrases,
+    };
+    let at = |d: f64| D0 + (d * DAY_MS as f64) as i64;
+    follow_through(&input, f, at(actioned_day), at(now_day))
+}
+
+/// Answered 90 % of the time, 60 % from day 30 to the action on day 37, then `after`.
+fn unanswered(after: f64) -> CellIndex {
+    history(
+        7,
+        44,
+        |_| 4,
+        |d| match d {
+            30..37 => 0.6,
+            37.. => after,
+            _ => 0.9,
+        },
+        |_| 600.0,
+    )
+}
+
+#[test]
+fn a_fix_that_worked_is_recovered_and_one_that_did_not_is_persisting() {
+    let f = finding("response_rate", 30, 37, 0.9, 0.6);
+    let ok = judge(&unanswered(0.9), &f, 37.0, 44.0);
+    assert_eq!(ok.verdict, Verdict::Recovered, "{}", ok.reason);
+    let share = ok.recovered_share.unwrap();
+    assert!((0.8..1.2).contains(&share), "{share}");
+    assert!(
+        ok.reason.contains("response_rate on channel=x"),
+        "{}",
+        ok.reason
+    );
+    assert_eq!(
+        ok.before.from_ms,
+        D0 + 2 * DAY_MS,
+        "28 days before the start"
+    );
+    assert_eq!(ok.after.to_ms - ok.after.from_ms, 7 * DAY_MS);
+
+    let bad = judge(&unanswered(0.6), &f, 37.0, 44.0);
+    assert_eq!(bad.verdict, Verdict::Persisting, "{}", bad.reason);
+    assert!(bad.z_still_worse.unwrap() > 5.0);
+
+    let half = judge(&unanswered(0.75), &f, 37.0, 44.0);
+    assert_eq!(half.verdict, Verdict::Improving, "{}", half.reason);
+}
+
+#[test]
+fn less_than_a_day_since_the_action_is_too_early() {
+    let f = finding("response_rate", 30, 37, 0.9, 0.6);
+    let r = judge(&unanswered(0.9), &f, 37.0, 37.9);
+    assert_eq!(r.verdict, Verdict::TooEarly, "{}", r.reason);
+    assert!(r.reason.contains("21 whole hours"), "{}", r.reason);
+    // an empty index: nothing in any period
+    let r = judge(&CellIndex::new(), &f, 37.0, 44.0);
+    assert_eq!(r.verdict, Verdict::TooEarly, "{}", r.reason);
+}
+
+#[test]
+fn a_quantile_is_judged_by_the_share_above_the_baseline_value() {
+    let frt = |seed: u64, after: f64| {
+        history(
+            seed,
+            44,
+            |_| 4,
+            |_| 0.9,
+            move |d| match d {
+                30..37 => 1800.0,
+                37.. => after,
+                _ => 600.0,
+            },
+        )
+    };
+    let f = finding("frt_median_s", 30, 37, 600.0, 1800.0);
+    // back to the same distribution: "still worse" is a 5 % test, so a few seeds may say
+    // "improving"; none may say "persisting"
+    let mut recovered = 0;
+    for seed in 1..=20 {
+        let ok = judge(&frt(seed, 600.0), &f, 37.0, 44.0);
+        let v = ok.after.value.unwrap();
+        assert!((500.0..700.0).contains(&v), "{v}");
+        match ok.verdict {
+            Verdict::Recovered => recovered += 1,
+            Verdict::Improving => {}
+            other => panic!("{other:?}: {}", ok.reason),
+        }
+        let bad = judge(&frt(seed, 1500.0), &f, 37.0, 44.0);
+        assert_eq!(bad.verdict, Verdict::Persisting, "{}", bad.reason);
+    }
+    assert!(recovered >= 16, "{recovered} of 20");
+}
+
+#[test]
+fn a_weekly_pattern_does_not_pass_for_a_change_in_volume() {
+    // days 5 and 6 of each week carry a third of a weekday's volume; a connector kept a
+    // tenth of it on day 30, then came back (or not, from day 33)
+    let weekly = |d: i64| if d % 7 >= 5 { 2 } else { 6 };
+    let f = finding("conversations", 30, 31, 144.0, 14.0);
+    let mut persisting = 0;
+    for seed in 1..=40 {
+        let back = history(
+            seed,
+            35,
+            |d| if d == 30 { 1 } else { weekly(d) },
+            |_| 0.9,
+            |_| 600.0,
+        );
+        // judged on days 33-34, which are low-volume days of the week
+        let r = judge(&back, &f, 33.0, 35.0);
+        assert!(r.dispersion < 3.0, "{}", r.dispersion);
+        assert_ne!(r.verdict, Verdict::TooEarly);
+        if r.verdict == Verdict::Persisting {
+            persisting += 1;
+        }
+    }
+    // against a flat mean every seed would be "persisting" (48 a day where 117 is usual)
+    assert!(persisting <= 4, "{persisting} of 40");
+    let still_down = history(
+        1,
+        35,
+        |d| if d >= 30 { weekly(d) / 2 } else { weekly(d) },
+        |_| 0.9,
+        |_| 600.0,
+    );
+    let r = judge(&still_down, &f, 33.0, 35.0);
+    assert_eq!(r.verdict, Verdict::Persisting, "{}", r.reason);
+}
+
+#[test]
+fn a_phrase_that_stops_recurring_is_recovered() {
+    let mut phrases = PhraseCounts::new();
+    let add = |p: &mut PhraseCounts, day: i64, with: u32, docs: u32| {
+        for i in 0..docs {
+            let at = time::OffsetDateTime::from_unix_timestamp((D0 + day * DAY_MS) / 1000)
+                .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+            let found = if i < with {
+                vec!["charg twice".to_string()]
+            } else {
+                vec![]
+            };
+            p.add(at, &found, "text", Some("billing"));
+        }
+    };
+    for day in 0..44 {
+        let with = match day {
+            30..37 => 12,
+            37.. => 1,
+            _ => u32::from(day % 3 == 0),
+        };
+        add(&mut phrases, day, with, 60);
+    }
+    let mut f = finding("phrase:charg twice", 30, 37, 0.3, 12.0);
+    f.scope = Scope::new("phrase:charg twice", Dim::Topic, "billing");
+    let idx = CellIndex::new();
+    let input = FollowInput {
+        cells: &idx,
+        phrases: &phrases,
+    };
+    let r = follow_through(&input, &f, D0 + 37 * DAY_MS + 3_600_000, D0 + 44 * DAY_MS);
+    assert_eq!(r.verdict, Verdict::Recovered, "{}", r.reason);
+    assert_eq!(
+        r.after.from_ms,
+        D0 + 38 * DAY_MS,
+        "whole days after the action"
+    );
+    assert_eq!(r.after.support, 6 * 60);
+}
+
+#[test]
+fn scopes_without_a_test_say_so() {
+    let idx = unanswered(0.9);
+    for metric in ["csat_extremity", "sentiment_channels", "no_such_metric"] {
+        let r = judge(&idx, &finding(metric, 30, 37, 0.1, 0.3), 37.0, 44.0);
+        assert_eq!(r.verdict, Verdict::NotMeasured, "{metric}");
+        assert!(r.reason.contains(metric), "{}", r.reason);
+    }
+}
