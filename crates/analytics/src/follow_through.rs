@@ -190,6 +190,8 @@ enum Source<'a> {
         value: &'a str,
         /// For counts: the baseline's hour-of-week profile (set once the baseline is known).
         profile: Option<Box<Profile>>,
+        /// For sentiment means: the variance of one message's score, from the baseline's days.
+        unit_var: Option<f64>,
     },
     Phrase {
         counts: &'a PhraseCounts,
@@ -214,6 +216,7 @@ impl Source<'_> {
                 dim,
                 value,
                 profile,
+                ..
             } => {
                 let merged = |dim: Dim, value: &str| {
                     let mut cell = Cell::default();
@@ -306,14 +309,25 @@ impl Source<'_> {
     fn estimate(&self, agg: &Agg, exceed_at: Option<f64>) -> Option<Estimate> {
         match (self, agg) {
             (
-                Source::Cells { metric, .. },
+                Source::Cells {
+                    metric, unit_var, ..
+                },
                 Agg::Cells {
                     part,
                     whole,
                     expected,
                     ..
                 },
-            ) => cell_estimate(*metric, part, whole, *expected, exceed_at),
+            ) => cell_estimate(
+                *metric,
+                part,
+                whole,
+                Context {
+                    expected: *expected,
+                    exceed_at,
+                    unit_var: *unit_var,
+                },
+            ),
             (_, Agg::Phrase { hits, docs }) => proportion(*hits as f64, *docs as f64),
             _ => None,
         }
@@ -379,13 +393,23 @@ fn bounded_mean(m: f64, n: f64, lo: f64, hi: f64) -> Option<Estimate> {
     })
 }
 
-fn cell_estimate(
-    metric: Metric,
-    part: &Cell,
-    whole: &Cell,
+/// What an estimate needs beyond the period's cells.
+#[derive(Clone, Copy)]
+struct Context {
+    /// A count's expectation from the baseline's profile.
     expected: Option<f64>,
+    /// A sketch metric's baseline value.
     exceed_at: Option<f64>,
-) -> Option<Estimate> {
+    /// A sentiment mean's per-message variance.
+    unit_var: Option<f64>,
+}
+
+fn cell_estimate(metric: Metric, part: &Cell, whole: &Cell, cx: Context) -> Option<Estimate> {
+    let Context {
+        expected,
+        exceed_at,
+        unit_var,
+    } = cx;
     use crate::cell::Counter as C;
     if let Some((kind, _)) = sketch_quantile(metric) {
         let s = part.sketch(kind)?;
@@ -415,7 +439,13 @@ fn cell_estimate(
                 var: (r * n).max(0.5) / (n * n),
             })
         }
-        Metric::SentimentMean | Metric::EndSentimentMean => bounded_mean(v.value?, n, -1.0, 1.0),
+        Metric::SentimentMean | Metric::EndSentimentMean => match unit_var {
+            Some(u) if n > 0.0 => Some(Estimate {
+                est: v.value?,
+                var: u / n,
+            }),
+            _ => bounded_mean(v.value?, n, -1.0, 1.0),
+        },
         Metric::CsatMean => {
             let hist = CSAT_HIST.map(|c| part.get(c).max(0) as f64);
             let n: f64 = hist.iter().sum();
@@ -510,6 +540,49 @@ fn dispersion(src: &Source<'_>, from_ms: i64, to_ms: i64, exceed_at: Option<f64>
     (fitted * chi2 / f64::from(blocks - 1)).clamp(1.0, 100.0)
 }
 
+/// A sentiment mean's variance per message, from how much the baseline's daily means vary
+/// around it: Σ n_d (m_d − m̄)² / (D − 1). It includes the days' over-dispersion, and the
+/// bound (b − m)(m − a) it replaces is several times too wide for real score distributions.
+/// `None` for other metrics or with fewer than three days.
+fn per_message_variance(src: &Source<'_>, from_ms: i64, to_ms: i64) -> Option<f64> {
+    let Source::Cells { metric, .. } = src else {
+        return None;
+    };
+    if !matches!(metric, Metric::SentimentMean | Metric::EndSentimentMean) {
+        return None;
+    }
+    let whole = src.value(&src.aggregate(from_ms, to_ms)).value?;
+    let (mut ss, mut days) = (0.0, 0u32);
+    let mut t = from_ms;
+    while t + DAY_MS <= to_ms {
+        let v = src.value(&src.aggregate(t, t + DAY_MS));
+        if let Some(m) = v.value {
+            ss += v.support as f64 * (m - whole).powi(2);
+            days += 1;
+        }
+        t += DAY_MS;
+    }
+    (days >= 3).then(|| (ss / f64::from(days - 1)).max(1e-4))
+}
+
+/// The scope a finding's follow-through measures, and its bad direction when the finding's
+/// baseline and observed values do not give it. CSAT masking's scope is the CSAT that stayed
+/// flat; what the team must fix is the masked conversations that end badly, so its
+/// follow-through measures their sentiment conversion (lower is worse).
+fn followed(finding: &Detection) -> (Scope, Option<bool>) {
+    match finding.kind {
+        crate::detect::DetectionKind::CsatMasking => (
+            Scope::new(
+                Metric::SentimentConversion.as_str(),
+                finding.scope.dim,
+                finding.scope.value.clone(),
+            ),
+            Some(false),
+        ),
+        _ => (finding.scope.clone(), None),
+    }
+}
+
 fn source<'a>(input: &FollowInput<'a>, scope: &'a Scope) -> Option<Source<'a>> {
     if let Some(phrase) = scope.metric.strip_prefix("phrase:") {
         return Some(Source::Phrase {
@@ -525,6 +598,7 @@ fn source<'a>(input: &FollowInput<'a>, scope: &'a Scope) -> Option<Source<'a>> {
         dim: scope.dim,
         value: &scope.value,
         profile: None,
+        unit_var: None,
     })
 }
 
@@ -555,7 +629,8 @@ pub fn follow_through(
     actioned_ms: i64,
     now_ms: i64,
 ) -> FollowThrough {
-    let scope = &finding.scope;
+    let (followed, bad_up) = followed(finding);
+    let scope = &followed;
     let src = source(input, scope);
     let g = src.as_ref().map_or(HOUR_MS, Source::grain_ms);
     let start = floor_to(finding.start_ms, g);
@@ -595,6 +670,7 @@ pub fn follow_through(
         dim,
         value,
         profile,
+        ..
     } = &mut src
         && is_count(*metric)
     {
@@ -606,6 +682,10 @@ pub fn follow_through(
             before_from,
             before_to,
         )));
+    }
+    let per_message = per_message_variance(&src, before_from, before_to);
+    if let Source::Cells { unit_var, .. } = &mut src {
+        *unit_var = per_message;
     }
     let aggs = [
         src.aggregate(before_from, before_to),
@@ -660,11 +740,11 @@ pub fn follow_through(
         };
     }
     // the bad direction is the finding's own
-    let up = if finding.observed != finding.baseline {
+    let up = bad_up.unwrap_or(if finding.observed != finding.baseline {
         finding.observed > finding.baseline
     } else {
         d.est > b.est
-    };
+    });
     let s = if up { 1.0 } else { -1.0 };
     let z = |x: Estimate, y: Estimate| {
         let se = (out.dispersion * (x.var + y.var)).sqrt();

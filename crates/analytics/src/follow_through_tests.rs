@@ -27,19 +27,24 @@ fn history(
     answered: impl Fn(i64) -> f64,
     frt: impl Fn(i64) -> f64,
 ) -> CellIndex {
-    let mut rng = Rng(seed.max(1));
-    let mut idx = CellIndex::new();
-    for h in 0..days * 24 {
-        let day = h / 24;
-        let n = per_hour(day);
-        let mut cell = Cell::default();
-        for _ in 0..n {
+    index(seed, days, |rng, day, cell| {
+        for _ in 0..per_hour(day) {
             cell.add(Counter::Conversations, 1);
             if rng.next() < answered(day) {
                 cell.add(Counter::Answered, 1);
                 cell.insert(SketchKind::Frt, frt(day) * (0.5 + rng.next()));
             }
         }
+    })
+}
+
+/// Hour cells of X (and the same as the total) over `days` days, each filled by `hour`.
+fn index(seed: u64, days: i64, mut hour: impl FnMut(&mut Rng, i64, &mut Cell)) -> CellIndex {
+    let mut rng = Rng(seed.max(1));
+    let mut idx = CellIndex::new();
+    for h in 0..days * 24 {
+        let mut cell = Cell::default();
+        hour(&mut rng, h / 24, &mut cell);
         for (dim, value) in [(Dim::Channel, "x"), (Dim::All, ALL_VALUE)] {
             idx.merge_cell(
                 CellKey {
@@ -254,4 +259,66 @@ fn scopes_without_a_test_say_so() {
         assert_eq!(r.verdict, Verdict::NotMeasured, "{metric}");
         assert!(r.reason.contains(metric), "{}", r.reason);
     }
+}
+
+/// One customer message an hour, negative (−0.6) with probability `neg(day)`, else +0.3.
+fn sentiment(seed: u64, neg: impl Fn(i64) -> f64) -> CellIndex {
+    index(seed, 44, |rng, day, cell| {
+        let negative = rng.next() < neg(day);
+        cell.add(
+            if negative {
+                Counter::MsgNeg
+            } else {
+                Counter::MsgPos
+            },
+            1,
+        );
+        cell.add(
+            Counter::MsgSentimentSum,
+            if negative { -6_000 } else { 3_000 },
+        );
+    })
+}
+
+#[test]
+fn a_sentiment_mean_is_judged_with_the_variance_its_days_show() {
+    // 24 messages a day: a drop of 0.11 in the mean is 2.8 standard errors of the real
+    // scores, but only 1.3 of the widest variance scores in [-1, 1] could have
+    let f = finding("sentiment_mean", 30, 37, 0.03, -0.1);
+    let (mut persisting, mut recovered) = (0, 0);
+    for seed in 1..=20 {
+        let still = sentiment(seed, |d| if d >= 30 { 0.42 } else { 0.3 });
+        let r = judge(&still, &f, 37.0, 44.0);
+        persisting += usize::from(r.verdict == Verdict::Persisting);
+        let back = sentiment(seed, |d| if (30..37).contains(&d) { 0.55 } else { 0.3 });
+        let r = judge(&back, &f, 37.0, 44.0);
+        assert_ne!(r.verdict, Verdict::Persisting, "{}", r.reason);
+        recovered += usize::from(r.verdict == Verdict::Recovered);
+    }
+    assert!(persisting >= 14, "{persisting} of 20");
+    assert!(recovered >= 14, "{recovered} of 20");
+}
+
+#[test]
+fn csat_masking_is_followed_on_the_conversations_it_masked() {
+    // CSAT stays flat; negative-starting conversations stop converting, then convert again
+    let idx = index(5, 44, |rng, day, cell| {
+        for _ in 0..2 {
+            cell.add(Counter::NegStartResolved, 1);
+            let p = if (30..37).contains(&day) { 0.3 } else { 0.6 };
+            if rng.next() < p {
+                cell.add(Counter::Converted, 1);
+            }
+            cell.add(Counter::CsatN, 1);
+            cell.add(Counter::CsatSum, 4);
+            cell.add(Counter::Csat4, 1);
+        }
+    });
+    let mut f = finding("csat_mean", 30, 37, 4.0, 4.0);
+    f.kind = DetectionKind::CsatMasking;
+    let r = judge(&idx, &f, 37.0, 44.0);
+    assert_eq!(r.scope.metric, "sentiment_conversion");
+    assert_eq!(r.verdict, Verdict::Recovered, "{}", r.reason);
+    let during = r.during.value.unwrap();
+    assert!((0.2..0.4).contains(&during), "{during}");
 }

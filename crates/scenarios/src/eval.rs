@@ -13,11 +13,16 @@
 //!   time the detectors could judge (after `min_history_days`).
 //! - Detections in injected scenarios after the start that no truth explains are reported
 //!   separately ("unexplained"), as are probable-cause hits (the injected change ranked first).
+//! - **Follow-through**: each found anomaly is "actioned" two hours after it was first
+//!   reported, or after it ended if it ended later, and judged a week on (or at the end of the
+//!   data): an anomaly that ended should read "recovered", one that runs to the end of the data
+//!   "persisting" (nothing was fixed).
 
 use crate::replay::Replayer;
 use crate::{Scenario, ScenarioError, ScenarioKind, ScenarioParams, Truth, scenario};
 use analytics::detect::{DetectConfig, DetectInput, Detection, DetectionKind, detect};
-use analytics::rollup::DAY_MS;
+use analytics::follow_through::{FollowInput, Verdict, follow_through};
+use analytics::rollup::{DAY_MS, HOUR_MS};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::time::Instant;
@@ -61,7 +66,42 @@ pub struct ScenarioResult {
     pub unexplained: Vec<Detection>,
     /// Days of clean data the detectors could judge.
     pub clean_days: f64,
+    /// The follow-through verdict of each found truth (see the module docs).
+    #[serde(default)]
+    pub follow_through: Vec<FollowResult>,
     pub seconds: f64,
+}
+
+/// A found anomaly, actioned as if nothing was fixed, and what follow-through said of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FollowResult {
+    pub truth_id: String,
+    /// Whether the anomaly had ended when it was actioned (then "recovered" is right;
+    /// otherwise "persisting").
+    pub ended: bool,
+    pub verdict: Verdict,
+    pub reason: String,
+}
+
+impl FollowResult {
+    pub fn right(&self) -> bool {
+        self.verdict
+            == if self.ended {
+                Verdict::Recovered
+            } else {
+                Verdict::Persisting
+            }
+    }
+
+    /// The opposite verdict: recovered when nothing was fixed, persisting after it ended.
+    pub fn wrong(&self) -> bool {
+        self.verdict
+            == if self.ended {
+                Verdict::Persisting
+            } else {
+                Verdict::Recovered
+            }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -96,6 +136,13 @@ pub struct EvalReport {
     pub unexplained_total: usize,
     pub cause_first_hits: usize,
     pub cause_first_of: usize,
+    /// Follow-through verdicts: judged, right, and the opposite of right.
+    #[serde(default)]
+    pub follow_judged: usize,
+    #[serde(default)]
+    pub follow_right: usize,
+    #[serde(default)]
+    pub follow_wrong: usize,
     pub scenarios: Vec<ScenarioResult>,
     pub seconds: f64,
 }
@@ -110,6 +157,14 @@ fn same_finding(a: &Detection, b: &Detection) -> bool {
 
 /// Replays a scenario and runs the detectors as of every midnight.
 pub fn detect_scenario(sc: &Scenario, cfg: &DetectConfig) -> Result<Vec<Detection>, ScenarioError> {
+    Ok(replay_and_detect(sc, cfg)?.0)
+}
+
+/// [`detect_scenario`], keeping the replayed state (all of the scenario's cells and phrases).
+pub fn replay_and_detect(
+    sc: &Scenario,
+    cfg: &DetectConfig,
+) -> Result<(Vec<Detection>, Replayer), ScenarioError> {
     let mut rep = Replayer::new()?;
     let start = ms(sc.params.start);
     let end = ms(sc.end());
@@ -153,7 +208,54 @@ pub fn detect_scenario(sc: &Scenario, cfg: &DetectConfig) -> Result<Vec<Detectio
         prev = next;
         next += DAY_MS;
     }
-    Ok(found)
+    Ok((found, rep))
+}
+
+/// How long after the action follow-through is judged.
+const FOLLOW_AFTER_MS: i64 = 7 * DAY_MS;
+
+/// Follow-through of each found truth (see the module docs), on the replayed state. A truth
+/// whose action would leave less than a day of data is not judged.
+pub fn follow_up(
+    sc: &Scenario,
+    truths: &[TruthResult],
+    dets: &[Detection],
+    rep: &Replayer,
+) -> Vec<FollowResult> {
+    let end = ms(sc.end());
+    let input = FollowInput {
+        cells: &rep.cells,
+        phrases: &rep.phrases,
+    };
+    let mut out = Vec::new();
+    for t in truths.iter().filter(|t| t.found) {
+        let Some(first) = dets
+            .iter()
+            .filter(|d| matches(&t.truth, d))
+            .min_by_key(|d| d.detected_at_ms)
+        else {
+            continue;
+        };
+        let truth_end = ms(t.truth.end);
+        let ended = truth_end < end;
+        let actioned = if ended {
+            first.detected_at_ms.max(truth_end)
+        } else {
+            first.detected_at_ms
+        } + 2 * HOUR_MS;
+        let now = (actioned + FOLLOW_AFTER_MS).min(end);
+        if now - actioned < DAY_MS {
+            continue;
+        }
+        let f = follow_through(&input, first, actioned, now);
+        out.push(FollowResult {
+            truth_id: t.truth.id.clone(),
+            ended,
+            verdict: f.verdict,
+            reason: f.reason,
+        });
+    }
+    out
 }
 
 fn matches(t: &Truth, d: &Detection) -> bool {
@@ -232,6 +334,7 @@ pub fn score(
         false_alarms,
         unexplained,
         clean_days,
+        follow_through: Vec::new(),
         seconds,
     }
 }
@@ -263,8 +366,10 @@ pub fn run(opts: &EvalOptions) -> Result<EvalReport, ScenarioError> {
                 ..ScenarioParams::default()
             };
             let sc = scenario(kind, &params)?;
-            let dets = detect_scenario(&sc, &opts.config)?;
-            results.push(score(&sc, dets, &opts.config, t.elapsed().as_secs_f64()));
+            let (dets, rep) = replay_and_detect(&sc, &opts.config)?;
+            let mut r = score(&sc, dets, &opts.config, t.elapsed().as_secs_f64());
+            r.follow_through = follow_up(&sc, &r.truths, &r.detections, &rep);
+            results.push(r);
         }
     }
     Ok(aggregate(opts, results, t0.elapsed().as_secs_f64()))
@@ -309,6 +414,7 @@ pub fn aggregate(opts: &EvalOptions, results: Vec<ScenarioResult>, seconds: f64)
         });
     }
     let fa_total: usize = results.iter().map(|r| r.false_alarms.len()).sum();
+    let follows: Vec<&FollowResult> = results.iter().flat_map(|r| &r.follow_through).collect();
     let causes: Vec<bool> = results
         .iter()
         .flat_map(|r| r.truths.iter())
@@ -323,6 +429,9 @@ pub fn aggregate(opts: &EvalOptions, results: Vec<ScenarioResult>, seconds: f64)
         unexplained_total: results.iter().map(|r| r.unexplained.len()).sum(),
         cause_first_hits: causes.iter().filter(|c| **c).count(),
         cause_first_of: causes.len(),
+        follow_judged: follows.len(),
+        follow_right: follows.iter().filter(|f| f.right()).count(),
+        follow_wrong: follows.iter().filter(|f| f.wrong()).count(),
         scenarios: results,
         seconds,
     }
@@ -384,6 +493,23 @@ impl fmt::Display for EvalReport {
             .collect();
         if !misses.is_empty() {
             writeln!(f, "missed: {}", misses.join("; "))?;
+        }
+        writeln!(
+            f,
+            "follow-through of found anomalies actioned without a fix: {} judged, {} right (recovered once ended, persisting while running), {} the opposite",
+            self.follow_judged, self.follow_right, self.follow_wrong
+        )?;
+        for s in &self.scenarios {
+            for r in s.follow_through.iter().filter(|r| !r.right()) {
+                writeln!(
+                    f,
+                    "follow-through in {} ({}): {} — {}",
+                    s.name,
+                    if r.ended { "ended" } else { "still running" },
+                    r.verdict.as_str(),
+                    r.reason
+                )?;
+            }
         }
         for s in &self.scenarios {
             for d in s.false_alarms.iter().chain(s.unexplained.iter()) {

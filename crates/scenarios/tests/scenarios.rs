@@ -178,3 +178,65 @@ fn scoring_counts_hits_delays_and_false_alarms() {
     let table = report.to_string();
     assert!(table.contains("| spike | 1 | 1 | 1.00 | 2.0 |"), "{table}");
 }
+
+/// A finding that matches `t` exactly, first reported `after_h` hours after its start, its
+/// metric moving from `baseline` to `observed`.
+fn found(t: &Truth, metric: &str, after_h: i64, (baseline, observed): (f64, f64)) -> Detection {
+    let (dim, value) = t.scopes[0].clone();
+    let mut d = detection(
+        t.kind,
+        dim,
+        &value,
+        metric,
+        ms(t.start),
+        ms(t.end).max(ms(t.start) + 3_600_000),
+    );
+    d.detected_at_ms = ms(t.start) + after_h * 3_600_000;
+    d.baseline = baseline;
+    d.observed = observed;
+    d
+}
+
+#[test]
+fn follow_up_says_an_ended_spike_recovered_and_a_running_bleed_persists() {
+    let params = |seed| ScenarioParams {
+        seed,
+        days: 42,
+        customers_per_day: 60,
+        ..ScenarioParams::default()
+    };
+    let judge = |kind, seed, metric: &str, after_h, moved| {
+        let sc = scenario(kind, &params(seed)).unwrap();
+        let mut rep = scenarios::replay::Replayer::new().unwrap();
+        for r in &sc.records {
+            rep.apply(r);
+        }
+        let t = &sc.truths[0];
+        let dets = vec![found(t, metric, after_h, moved)];
+        let r = score(&sc, dets, &analytics::DetectConfig::default(), 0.0);
+        assert!(r.truths[0].found, "{}", t.description);
+        let f = scenarios::eval::follow_up(&sc, &r.truths, &r.detections, &rep);
+        assert_eq!(f.len(), 1, "{}", t.description);
+        f.into_iter().next().unwrap()
+    };
+    for seed in 1..=3 {
+        let spike = judge(
+            ScenarioKind::VolumeSpike,
+            seed,
+            "conversations",
+            2,
+            (2.0, 10.0),
+        );
+        assert!(spike.ended);
+        assert!(spike.right(), "{spike:?}");
+        let bleed = judge(
+            ScenarioKind::BleedResponse,
+            seed,
+            "response_rate",
+            240,
+            (0.6, 0.4),
+        );
+        assert!(!bleed.ended);
+        assert!(bleed.right(), "{bleed:?}");
+    }
+}
