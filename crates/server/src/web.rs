@@ -1,4 +1,5 @@
-//! The server-rendered home page: recent conversations and headline metrics.
+//! The server-rendered home page: headline metrics, the open insights an analyst
+//! starts the day with, and recent conversations.
 
 use crate::AppState;
 use askama::Template;
@@ -11,7 +12,67 @@ use axum::routing::get;
 #[template(path = "index.html")]
 struct Index {
     metrics: crate::metrics::MetricsReport,
+    insights: Vec<InsightLine>,
     conversations: Vec<Row>,
+}
+
+/// An open insight as the home page lists it.
+struct InsightLine {
+    id: String,
+    title: String,
+    owner_team: String,
+    severity: String,
+    status: String,
+    window: String,
+    cause: String,
+}
+
+/// Open insights shown on the home page, most severe first.
+const HOME_INSIGHTS: usize = 10;
+
+fn day(t: time::OffsetDateTime) -> String {
+    t.format(&time::macros::format_description!("[year]-[month]-[day]"))
+        .unwrap_or_default()
+}
+
+/// The most severe open (new or acknowledged) insights.
+async fn open_insights(store: &store::Store) -> Result<Vec<store::InsightRow>, store::StoreError> {
+    let mut open = Vec::new();
+    for status in ["new", "acknowledged"] {
+        open.extend(
+            store
+                .list_insights(&store::InsightFilter {
+                    status: Some(status.into()),
+                    limit: HOME_INSIGHTS as i64,
+                    ..Default::default()
+                })
+                .await?,
+        );
+    }
+    open.sort_by(|a, b| b.severity.total_cmp(&a.severity));
+    open.truncate(HOME_INSIGHTS);
+    Ok(open)
+}
+
+fn insight_line(r: store::InsightRow) -> InsightLine {
+    // the incident's top probable cause, as stored with it
+    let cause = r.detail["causes"][0]["title"]
+        .as_str()
+        .map_or_else(String::new, |t| {
+            match r.detail["causes"][0]["reason"].as_str() {
+                Some(why) => format!("{t} ({why})"),
+                None => t.to_string(),
+            }
+        });
+    InsightLine {
+        id: r.id,
+        title: r.title,
+        owner_team: r.owner_team,
+        severity: format!("{:.2}", r.severity),
+        status: r.status,
+        window: format!("{} – {}", day(r.window_start), day(r.window_end)),
+        cause,
+    }
 }
 
 struct Row {
@@ -54,9 +115,10 @@ async fn index(State(state): State<AppState>) -> Response {
             ..Default::default()
         })
         .await;
-    let (metrics, list) = match (metrics, list) {
-        (Ok(m), Ok(l)) => (m, l),
-        (Err(e), _) | (_, Err(e)) => {
+    let insights = open_insights(store).await;
+    let (metrics, list, insights) = match (metrics, list, insights) {
+        (Ok(m), Ok(l), Ok(i)) => (m, l, i),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
             tracing::error!(error = %e, "home page query failed");
             return (StatusCode::INTERNAL_SERVER_ERROR, "database error").into_response();
         }
@@ -88,8 +150,10 @@ async fn index(State(state): State<AppState>) -> Response {
             }
         })
         .collect();
+    let insights = insights.into_iter().map(insight_line).collect();
     let page = Index {
         metrics,
+        insights,
         conversations,
     };
     match page.render() {

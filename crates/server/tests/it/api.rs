@@ -450,6 +450,18 @@ async fn insight_workflow_over_http(backend: &str) {
         .await
         .unwrap();
     let id = &raised[0];
+    // the home page lists it while it is open
+    let home = |app: &Running| {
+        let url = format!("{}/", app.base);
+        let client = app.client.clone();
+        async move { client.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let page = home(&app).await;
+    assert!(page.contains("Open insights"), "{page}");
+    assert!(
+        page.contains("inbound_messages in topic delivery (spike)") && page.contains("logistics"),
+        "{page}"
+    );
     let (s, list) = app
         .get("/api/v1/insights?status=new&owner_team=logistics")
         .await;
@@ -501,6 +513,12 @@ async fn insight_workflow_over_http(backend: &str) {
         .post(&path, json!({ "status": "dismissed", "actor": "lead:sam" }))
         .await;
     assert_eq!(s, 409, "a closed insight stays closed: {err}");
+    let page = home(&app).await;
+    assert!(
+        !page.contains("inbound_messages in topic delivery (spike)"),
+        "an actioned insight is not open: {page}"
+    );
+    assert!(page.contains("Nothing open"), "{page}");
     let (s, digest) = app.get("/api/v1/insights/digest?team=logistics").await;
     assert_eq!(s, 200);
     assert_eq!(digest[0]["team"], "logistics");
