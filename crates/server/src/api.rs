@@ -759,6 +759,7 @@ async fn list_insights(
         status: q.status,
         owner_team: q.owner_team,
         kind: q.kind,
+        ends_after_ms: None,
         limit,
     };
     Ok(Json(state.store().list_insights(&f).await?))

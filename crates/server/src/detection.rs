@@ -39,6 +39,84 @@ pub fn fingerprint(inc: &Incident) -> String {
     )
 }
 
+fn new_insight(inc: &Incident, cfg: &DetectConfig, continues: Option<String>) -> NewInsight {
+    let kind = inc
+        .detections
+        .first()
+        .map_or(analytics::detect::DetectionKind::Spike, |d| d.kind);
+    NewInsight {
+        fingerprint: fingerprint(inc),
+        kind: kind.as_str().to_string(),
+        title: inc.title(),
+        owner_team: cfg.owners.owner(kind, &inc.scope).to_string(),
+        severity: inc.severity,
+        scope: serde_json::to_value(&inc.scope).unwrap_or_default(),
+        window_start_ms: inc.start_ms,
+        window_end_ms: inc.end_ms,
+        detected_ms: inc.detected_at_ms,
+        detail: serde_json::to_value(inc).unwrap_or_default(),
+        continues,
+    }
+}
+
+/// Stores a run's incidents as insights (see [`continuing`]); returns the ids of the insights
+/// newly raised.
+pub async fn store_incidents(
+    store: &Store,
+    incidents: &[Incident],
+    from_ms: i64,
+    cfg: &DetectConfig,
+    actor: &str,
+) -> Result<Vec<String>, store::StoreError> {
+    let found = continuing(store, incidents, from_ms, cfg).await?;
+    store.upsert_insights(&found, actor).await
+}
+
+/// The insights to store for a run's incidents. An incident that shares a finding with a
+/// stored insight (same kind and scope, windows within a day) updates it, merged with what
+/// it already held: runs over different ranges see different pieces of one story (another
+/// window of a phrase, a trend that did not join), and each piece must not become a new
+/// insight. Only insights whose window ends after the run's range starts (less two days)
+/// are candidates.
+async fn continuing(
+    store: &Store,
+    incidents: &[Incident],
+    from_ms: i64,
+    cfg: &DetectConfig,
+) -> Result<Vec<NewInsight>, store::StoreError> {
+    let mut stored: Vec<(String, Incident)> = store
+        .list_insights(&store::InsightFilter {
+            ends_after_ms: Some(from_ms - 2 * DAY_MS),
+            limit: 1000,
+            ..Default::default()
+        })
+        .await?
+        .into_iter()
+        .filter_map(|r| Some((r.id, serde_json::from_value(r.detail).ok()?)))
+        .collect();
+    let mut updated: Vec<usize> = Vec::new();
+    let mut out = Vec::new();
+    for inc in incidents {
+        match stored
+            .iter()
+            .position(|(_, s)| analytics::detect::continues(s, inc))
+        {
+            Some(i) => {
+                stored[i].1 = analytics::detect::merge(&stored[i].1, inc.clone(), cfg);
+                if !updated.contains(&i) {
+                    updated.push(i);
+                }
+            }
+            None => out.push(new_insight(inc, cfg, None)),
+        }
+    }
+    for i in updated {
+        let (id, inc) = &stored[i];
+        out.push(new_insight(inc, cfg, Some(id.clone())));
+    }
+    Ok(out)
+}
+
 /// Runs the detectors for findings that end at or after `from_ms`, using only
 /// data before `as_of_ms`, and stores them as insights.
 pub async fn run(
@@ -74,28 +152,7 @@ pub async fn run(
         as_of_ms,
     };
     let incidents = analytics::detect::detect_all(&input, cfg);
-    let found: Vec<NewInsight> = incidents
-        .iter()
-        .map(|inc| {
-            let kind = inc
-                .detections
-                .first()
-                .map_or(analytics::detect::DetectionKind::Spike, |d| d.kind);
-            NewInsight {
-                fingerprint: fingerprint(inc),
-                kind: kind.as_str().to_string(),
-                title: inc.title(),
-                owner_team: cfg.owners.owner(kind, &inc.scope).to_string(),
-                severity: inc.severity,
-                scope: serde_json::to_value(&inc.scope).unwrap_or_default(),
-                window_start_ms: inc.start_ms,
-                window_end_ms: inc.end_ms,
-                detected_ms: inc.detected_at_ms,
-                detail: serde_json::to_value(inc).unwrap_or_default(),
-            }
-        })
-        .collect();
-    let raised = store.upsert_insights(&found, actor).await?;
+    let raised = store_incidents(store, &incidents, from_ms, cfg, actor).await?;
     Ok(DetectionRun {
         from_ms,
         as_of_ms,

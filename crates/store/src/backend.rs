@@ -766,16 +766,24 @@ macro_rules! shared_methods {
                 let mut raised = Vec::new();
                 let mut events = Vec::new();
                 for f in found {
-                    let existing = sqlx::query("SELECT id FROM insights WHERE fingerprint = $1")
-                        .bind(f.fingerprint.as_str())
-                        .fetch_optional(&mut *tx)
-                        .await?;
+                    let existing = match &f.continues {
+                        Some(id) => sqlx::query("SELECT id FROM insights WHERE id = $1")
+                            .bind(id.as_str())
+                            .fetch_optional(&mut *tx)
+                            .await?,
+                        None => sqlx::query("SELECT id FROM insights WHERE fingerprint = $1")
+                            .bind(f.fingerprint.as_str())
+                            .fetch_optional(&mut *tx)
+                            .await?,
+                    };
                     if let Some(row) = existing {
                         let id: String = row.try_get("id")?;
                         sqlx::query(
-                            "UPDATE insights SET severity = $1, window_end_ms = $2, detail = $3, title = $4, updated_ms = $5 WHERE id = $6",
+                            "UPDATE insights SET severity = $1, window_start_ms = CASE WHEN $2 < window_start_ms THEN $2 ELSE window_start_ms END, window_end_ms = $3, \
+                             detail = $4, title = $5, updated_ms = $6 WHERE id = $7",
                         )
                         .bind(f.severity)
+                        .bind(f.window_start_ms)
                         .bind(f.window_end_ms)
                         .bind(f.detail.to_string())
                         .bind(f.title.as_str())
@@ -901,6 +909,9 @@ macro_rules! shared_methods {
                 }
                 if let Some(k) = &f.kind {
                     qb.push(" AND kind = ").push_bind(k.clone());
+                }
+                if let Some(t) = f.ends_after_ms {
+                    qb.push(" AND window_end_ms >= ").push_bind(t);
                 }
                 qb.push(" ORDER BY severity DESC, created_ms DESC LIMIT ").push_bind(f.limit.clamp(1, 1000));
                 let rows = qb.build().fetch_all(&self.read).await?;

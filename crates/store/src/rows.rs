@@ -218,6 +218,9 @@ pub struct NewInsight {
     pub detected_ms: i64,
     /// The incident with its detections, evidence and probable causes.
     pub detail: serde_json::Value,
+    /// The stored insight this finding continues (a later run seeing the same story), which
+    /// it updates instead of raising a new one.
+    pub continues: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -258,6 +261,8 @@ pub struct InsightFilter {
     pub status: Option<String>,
     pub owner_team: Option<String>,
     pub kind: Option<String>,
+    /// Only insights whose window ends at or after this time.
+    pub ends_after_ms: Option<i64>,
     pub limit: i64,
 }
 

@@ -1,7 +1,7 @@
 //! Incidents (8): detections that overlap in time and scope become one incident, ranked by
 //! severity.
 
-use super::{Cause, DetectConfig, Detection, Incident};
+use super::{Cause, DetectConfig, Detection, DetectionKind, Incident};
 use crate::rollup::{DAY_MS, Dim, HOUR_MS};
 
 fn related(a: &Detection, b: &Detection) -> bool {
@@ -23,7 +23,12 @@ fn related(a: &Detection, b: &Detection) -> bool {
     let same_finding = a.scope == b.scope;
     let same_cut = a.scope.dim == b.scope.dim && a.scope.value == b.scope.value;
     let same = same_finding || (same_cut && (both_hourly || began_together));
-    let total = (a.scope.dim == Dim::All || b.scope.dim == Dim::All) && began_together;
+    // A phrase scoped to the total is one whose texts have no main topic: "all" says where
+    // it was not found, not that the total moved, so it joins a cut's finding only through
+    // the rules above (the same cut), not by beginning the same week.
+    let on_total =
+        |d: &Detection| d.scope.dim == Dim::All && d.kind != DetectionKind::RecurringPhrase;
+    let total = (on_total(a) || on_total(b)) && began_together;
     // Different dimensions (a topic and a channel) join only for short-lived findings that
     // start close together: one burst seen through two cuts.
     let close = both_hourly && apart <= 3 * HOUR_MS;
@@ -33,6 +38,76 @@ fn related(a: &Detection, b: &Detection) -> bool {
     let echo =
         a.scope.metric == b.scope.metric && (a.scope.dim == Dim::All) != (b.scope.dim == Dim::All);
     same || total || close || echo
+}
+
+/// One group of detections as an incident; `None` for an empty group.
+fn incident_of(mut ds: Vec<Detection>, cfg: &DetectConfig) -> Option<Incident> {
+    ds.sort_by(|a, b| b.severity.total_cmp(&a.severity));
+    let top = ds.first()?;
+    let scope = top.scope.clone();
+    let severity = (top.severity + 0.05 * (ds.len() as f64 - 1.0)).min(1.0);
+    let start_ms = ds.iter().map(|d| d.start_ms).min()?;
+    let end_ms = ds.iter().map(|d| d.end_ms).max()?;
+    let detected_at_ms = ds.iter().map(|d| d.detected_at_ms).min()?;
+    let mut causes: Vec<Cause> = Vec::new();
+    for c in ds.iter().flat_map(|d| d.probable_causes.iter()) {
+        match causes.iter_mut().find(|x| x.change_id == c.change_id) {
+            Some(x) if x.score >= c.score => {}
+            Some(x) => *x = c.clone(),
+            None => causes.push(c.clone()),
+        }
+    }
+    causes.sort_by(|a, b| b.score.total_cmp(&a.score));
+    causes.truncate(cfg.max_causes);
+    Some(Incident {
+        detections: ds,
+        scope,
+        start_ms,
+        end_ms,
+        detected_at_ms,
+        severity,
+        causes,
+    })
+}
+
+/// The same finding seen by two runs: same kind and scope, windows within a day of each other.
+fn same_finding(a: &Detection, b: &Detection) -> bool {
+    a.kind == b.kind
+        && a.scope == b.scope
+        && a.start_ms <= b.end_ms + DAY_MS
+        && b.start_ms <= a.end_ms + DAY_MS
+}
+
+/// Whether `new` (from a later run) continues `stored`: they share a finding. Runs over
+/// different ranges see different pieces of one story (a phrase's window, which findings
+/// joined), so an incident's identity is its findings, not its exact composition.
+pub fn continues(stored: &Incident, new: &Incident) -> bool {
+    new.detections
+        .iter()
+        .any(|d| stored.detections.iter().any(|s| same_finding(s, d)))
+}
+
+/// `stored` updated by a later run's `new` incident that continues it: the new detections
+/// replace the stored ones they continue, keeping the earlier start and first report (a run
+/// over a later range cannot see an onset before it), and the stored ones not seen again are
+/// kept (a shorter run does not shrink what an earlier one found).
+pub fn merge(stored: &Incident, new: Incident, cfg: &DetectConfig) -> Incident {
+    let mut ds: Vec<Detection> = stored
+        .detections
+        .iter()
+        .filter(|s| !new.detections.iter().any(|d| same_finding(s, d)))
+        .cloned()
+        .collect();
+    for mut d in new.detections.iter().cloned() {
+        for s in &stored.detections {
+            if same_finding(s, &d) {
+                d.start_ms = d.start_ms.min(s.start_ms);
+                d.detected_at_ms = d.detected_at_ms.min(s.detected_at_ms);
+            }
+        }
+        ds.push(d);
+    }
+    incident_of(ds, cfg).unwrap_or(new)
 }
 
 fn find(parent: &mut [usize], i: usize) -> usize {
@@ -72,34 +147,7 @@ pub fn combine(dets: Vec<Detection>, cfg: &DetectConfig) -> Vec<Incident> {
     }
     let mut out: Vec<Incident> = groups
         .into_values()
-        .filter_map(|mut ds| {
-            ds.sort_by(|a, b| b.severity.total_cmp(&a.severity));
-            let top = ds.first()?;
-            let scope = top.scope.clone();
-            let severity = (top.severity + 0.05 * (ds.len() as f64 - 1.0)).min(1.0);
-            let start_ms = ds.iter().map(|d| d.start_ms).min()?;
-            let end_ms = ds.iter().map(|d| d.end_ms).max()?;
-            let detected_at_ms = ds.iter().map(|d| d.detected_at_ms).min()?;
-            let mut causes: Vec<Cause> = Vec::new();
-            for c in ds.iter().flat_map(|d| d.probable_causes.iter()) {
-                match causes.iter_mut().find(|x| x.change_id == c.change_id) {
-                    Some(x) if x.score >= c.score => {}
-                    Some(x) => *x = c.clone(),
-                    None => causes.push(c.clone()),
-                }
-            }
-            causes.sort_by(|a, b| b.score.total_cmp(&a.score));
-            causes.truncate(cfg.max_causes);
-            Some(Incident {
-                detections: ds,
-                scope,
-                start_ms,
-                end_ms,
-                detected_at_ms,
-                severity,
-                causes,
-            })
-        })
+        .filter_map(|ds| incident_of(ds, cfg))
         .collect();
     out.sort_by(|a, b| {
         b.severity
@@ -180,6 +228,95 @@ mod tests {
             ],
             "{incidents:#?}"
         );
+    }
+
+    #[test]
+    fn a_phrase_without_a_topic_does_not_join_a_cut_by_beginning_the_same_week() {
+        let phrase = |dim: Dim, value: &str, from: i64| {
+            let mut d = det(
+                DetectionKind::RecurringPhrase,
+                dim,
+                value,
+                from * 24,
+                (from + 7) * 24,
+            );
+            d.scope.metric = "phrase:trop lent".into();
+            d
+        };
+        let dets = vec![
+            bleed("response_rate", Dim::Channel, "tiktok", 30, 60),
+            // a phrase with no main topic, two days later
+            phrase(Dim::All, "all", 32),
+            // the total's sentiment, begun with the phrase: the same cut, one story
+            bleed("sentiment_mean", Dim::All, "all", 34, 60),
+            // a phrase about billing, with billing's repeat rate
+            phrase(Dim::Topic, "billing", 50),
+            bleed("repeat_rate", Dim::Topic, "billing", 51, 60),
+        ];
+        let incidents = combine(dets, &DetectConfig::default());
+        assert_eq!(
+            grouped(&incidents, |d| format!(
+                "{}:{}",
+                d.scope.metric, d.scope.value
+            )),
+            vec![
+                vec![
+                    "phrase:trop lent:all".to_string(),
+                    "sentiment_mean:all".to_string()
+                ],
+                vec![
+                    "phrase:trop lent:billing".to_string(),
+                    "repeat_rate:billing".to_string()
+                ],
+                vec!["response_rate:tiktok".to_string()],
+            ],
+            "{incidents:#?}"
+        );
+    }
+
+    #[test]
+    fn a_later_run_continues_and_merges_into_the_stored_incident() {
+        let cfg = DetectConfig::default();
+        let phrase = |from: i64, to: i64| {
+            let mut d = bleed("phrase:return window", Dim::Topic, "refund", from, to);
+            d.kind = DetectionKind::RecurringPhrase;
+            d
+        };
+        let trend = |from: i64, to: i64| {
+            let mut d = bleed("conversation_share", Dim::Topic, "refund", from, to);
+            d.kind = DetectionKind::TopicTrend;
+            d
+        };
+        // the whole history: the phrase from day 29 and the topic's trend, one incident
+        let stored = combine(vec![phrase(29, 40), trend(29, 63)], &cfg);
+        assert_eq!(stored.len(), 1);
+        // a run over the last four weeks sees the phrase's window from day 40 apart from the
+        // trend, whose onset it puts at day 35; and a new phrase window from day 50
+        let later = combine(vec![phrase(40, 48), trend(35, 63), phrase(50, 56)], &cfg);
+        assert_eq!(later.len(), 3, "{later:#?}");
+        let (cont, fresh): (Vec<Incident>, Vec<Incident>) =
+            later.into_iter().partition(|i| continues(&stored[0], i));
+        assert_eq!(cont.len(), 2);
+        assert_eq!(fresh[0].start_ms, 50 * DAY_MS);
+        let mut merged = stored[0].clone();
+        for inc in cont {
+            merged = merge(&merged, inc, &cfg);
+        }
+        let mut ds: Vec<(i64, i64, &str)> = merged
+            .detections
+            .iter()
+            .map(|d| (d.start_ms / DAY_MS, d.end_ms / DAY_MS, d.kind.as_str()))
+            .collect();
+        ds.sort();
+        // each stored finding replaced by its continuation, from the earlier onset
+        assert_eq!(
+            ds,
+            vec![(29, 48, "recurring_phrase"), (29, 63, "topic_trend")]
+        );
+        assert_eq!(merged.start_ms, 29 * DAY_MS);
+        // another scope, or the same one a month later, is not a continuation
+        let other = combine(vec![trend(80, 90)], &cfg);
+        assert!(!continues(&stored[0], &other[0]));
     }
 
     #[test]

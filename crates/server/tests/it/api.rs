@@ -444,6 +444,7 @@ async fn insight_workflow_over_http(backend: &str) {
                 window_end_ms: 1_772_330_400_000,
                 detected_ms: 1_772_330_400_000,
                 detail: json!({ "detections": [] }),
+                continues: None,
             }],
             "test",
         )

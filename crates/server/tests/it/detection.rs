@@ -293,3 +293,62 @@ async fn spike_to_insight_to_webhook(backend: &str) {
     e.done().await;
 }
 on_both!(detection, spike_to_insight_to_webhook);
+
+/// A daily finding of `kind` on `metric` in topic refund over days `[from, to)` of March 2026.
+fn finding(kind: DetectionKind, metric: &str, from: i64, to: i64) -> analytics::Detection {
+    let day = |d: i64| (1_772_323_200 + d * DAY) * 1000;
+    analytics::Detection {
+        kind,
+        scope: analytics::Scope::new(metric, analytics::Dim::Topic, "refund"),
+        start_ms: day(from),
+        end_ms: day(to),
+        detected_at_ms: day(from + 3),
+        baseline: 0.1,
+        observed: 0.2,
+        statistic: "cusum".into(),
+        statistic_value: 5.0,
+        p_value: 1e-4,
+        severity: 0.6,
+        examples: vec![],
+        probable_causes: vec![],
+    }
+}
+
+/// Runs over different ranges see different pieces of one story; the pieces
+/// update the stored insight instead of each raising a new one.
+async fn a_later_run_continues_the_stored_insight(backend: &str) {
+    let Some(e) = env(backend, Settings::default()).await else {
+        return;
+    };
+    let cfg = analytics::detect::DetectConfig::default();
+    let phrase = |a, b| finding(DetectionKind::RecurringPhrase, "phrase:return window", a, b);
+    let trend = |a, b| finding(DetectionKind::TopicTrend, "conversation_share", a, b);
+    let whole = analytics::detect::combine(vec![phrase(0, 11), trend(0, 30)], &cfg);
+    assert_eq!(whole.len(), 1);
+    let raised = server::detection::store_incidents(e.store(), &whole, 0, &cfg, "test")
+        .await
+        .unwrap();
+    assert_eq!(raised.len(), 1);
+    // a run over a later range: the phrase's next window and the trend apart, and a
+    // phrase window of its own two weeks later
+    let later =
+        analytics::detect::combine(vec![phrase(11, 19), trend(6, 30), phrase(21, 27)], &cfg);
+    assert_eq!(later.len(), 3);
+    let again = server::detection::store_incidents(e.store(), &later, 0, &cfg, "test")
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 1, "only the new phrase window is raised");
+    let stored = e.store().get_insight(&raised[0]).await.unwrap().unwrap();
+    let inc: analytics::Incident = serde_json::from_value(stored.detail.clone()).unwrap();
+    let mut got: Vec<(&str, i64)> = inc
+        .detections
+        .iter()
+        .map(|d| (d.kind.as_str(), (d.end_ms / 1000 - 1_772_323_200) / DAY))
+        .collect();
+    got.sort();
+    assert_eq!(got, vec![("recurring_phrase", 19), ("topic_trend", 30)]);
+    assert_eq!(store::to_ms(stored.window_start), 1_772_323_200_000);
+    assert_eq!(stored.history.len(), 1, "updated, not re-raised");
+    e.done().await;
+}
+on_both!(continued, a_later_run_continues_the_stored_insight);
