@@ -219,11 +219,7 @@ impl Source<'_> {
                 ..
             } => {
                 let merged = |dim: Dim, value: &str| {
-                    let mut cell = Cell::default();
-                    for (_, c) in idx.range(Grain::Hour, dim, value, from_ms, to_ms) {
-                        cell.merge(c);
-                    }
-                    cell
+                    metrics::merged(idx, Grain::Hour, dim, value, from_ms, to_ms)
                 };
                 let whole = if metric.needs_total() {
                     merged(Dim::All, ALL_VALUE)

@@ -8,15 +8,7 @@ use crate::rollup::CellKey;
 
 const D0: i64 = 20_000 * DAY_MS; // a UTC midnight
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
+use crate::test_rng::Rng;
 
 /// Hour cells of X over `days` days: `per_hour(day)` conversations each hour, each answered
 /// with probability `answered(day)` after `frt(day)` seconds (± 50 %).

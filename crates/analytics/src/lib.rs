@@ -29,3 +29,5 @@ pub use sketch::{DecodeError, Sketch};
 
 #[cfg(test)]
 mod rollup_tests;
+#[cfg(test)]
+mod test_rng;

@@ -501,18 +501,28 @@ pub fn total(
     from_ms: i64,
     to_ms: i64,
 ) -> Value {
-    let merged = |dim: Dim, value: &str| {
-        let mut cell = Cell::default();
-        for (_, c) in idx.range(Grain::Day, dim, value, from_ms, to_ms) {
-            cell.merge(c);
-        }
-        cell
-    };
-    let cell = merged(dim, value);
+    let cell = merged(idx, Grain::Day, dim, value, from_ms, to_ms);
     if metric.needs_total() {
-        return share_of_total(&cell, &merged(Dim::All, ALL_VALUE));
+        let whole = merged(idx, Grain::Day, Dim::All, ALL_VALUE, from_ms, to_ms);
+        return share_of_total(&cell, &whole);
     }
     self::value(&cell, metric)
+}
+
+/// One series' cells of a grain with bucket in `[from_ms, to_ms)`, merged into one.
+pub fn merged(
+    idx: &CellIndex,
+    grain: Grain,
+    dim: Dim,
+    value: &str,
+    from_ms: i64,
+    to_ms: i64,
+) -> Cell {
+    let mut cell = Cell::default();
+    for (_, c) in idx.range(grain, dim, value, from_ms, to_ms) {
+        cell.merge(c);
+    }
+    cell
 }
 
 /// The dashboard query set used by the benchmark: daily FRT median and p90 per channel,

@@ -27,6 +27,10 @@ struct DashboardBench {
     dashboard_runs_ms: Vec<f64>,
     detection_secs: f64,
     detection_incidents: usize,
+    /// Follow-through of the most severe insight, as if actioned a day after its window
+    /// ended: median over the runs, and its verdict.
+    follow_through_median_ms: Option<f64>,
+    follow_through_verdict: Option<String>,
     duckdb: Option<serde_json::Value>,
     ratio_duckdb_over_earshot: Option<f64>,
 }
@@ -96,6 +100,45 @@ async fn export_flat(store: &Store, dir: &std::path::Path) -> anyhow::Result<()>
     }
     w.flush()?;
     Ok(())
+}
+
+/// Times the follow-through of the most severe stored insight, as if it had been actioned a
+/// day after its window ended (the real computation over the stored cells; nothing is
+/// written). `None` when there is no insight, or none that ended a day before the data.
+async fn follow_through(
+    store: &Store,
+    enricher: &nlp::Enricher,
+    end_ms: i64,
+    runs: usize,
+) -> anyhow::Result<Option<(f64, String)>> {
+    let rows = store
+        .list_insights(&store::InsightFilter {
+            limit: 100,
+            ..Default::default()
+        })
+        .await?;
+    let Some(mut row) = rows
+        .into_iter()
+        .find(|r| store::to_ms(r.window_end) + 2 * DAY_MS <= end_ms)
+    else {
+        return Ok(None);
+    };
+    row.history.push(store::InsightHistoryRow {
+        at: store::from_ms(store::to_ms(row.window_end) + DAY_MS),
+        actor: "bench".into(),
+        from_status: Some(row.status.clone()),
+        to_status: "actioned".into(),
+        note: None,
+    });
+    let mut times = Vec::with_capacity(runs);
+    let mut verdict = String::new();
+    for _ in 0..runs.max(1) {
+        let t = Instant::now();
+        let f = server::insights::follow_through(store, enricher, &row, end_ms).await?;
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+        verdict = format!("{}: {}", f.verdict.as_str(), f.reason);
+    }
+    Ok(Some((median(&mut times), verdict)))
 }
 
 pub struct Options {
@@ -235,6 +278,7 @@ pub async fn run(settings: &server::Settings, o: Options, json: bool) -> anyhow:
     )
     .await?;
     let detection_secs = t.elapsed().as_secs_f64();
+    let follow = follow_through(&store, &enrichers.default, end_ms, runs).await?;
 
     let duck = if duckdb {
         let dir = std::env::temp_dir().join(format!("earshot_flat_{}", std::process::id()));
@@ -287,6 +331,8 @@ pub async fn run(settings: &server::Settings, o: Options, json: bool) -> anyhow:
         dashboard_runs_ms: runs_ms,
         detection_secs,
         detection_incidents: det.incidents.len(),
+        follow_through_median_ms: follow.as_ref().map(|f| f.0),
+        follow_through_verdict: follow.map(|f| f.1),
         duckdb: duck,
         ratio_duckdb_over_earshot: ratio,
     };
@@ -303,6 +349,12 @@ pub async fn run(settings: &server::Settings, o: Options, json: bool) -> anyhow:
             result.detection_secs,
             result.detection_incidents
         );
+        if let (Some(ms), Some(v)) = (
+            result.follow_through_median_ms,
+            &result.follow_through_verdict,
+        ) {
+            println!("follow-through of the top insight: median {ms:.1} ms ({v})");
+        }
         if let (Some(d), Some(r)) = (&result.duckdb, ratio) {
             println!(
                 "DuckDB (1 thread) over flat tables: median {:.1} ms; DuckDB / Earshot = {r:.1}×",

@@ -201,6 +201,13 @@ mod tests {
         groups
     }
 
+    /// Incidents as groups of "metric:value" labels.
+    fn by_metric(incidents: &[Incident]) -> Vec<Vec<String>> {
+        grouped(incidents, |d| {
+            format!("{}:{}", d.scope.metric, d.scope.value)
+        })
+    }
+
     #[test]
     fn the_total_echoing_a_cut_in_the_same_metric_is_one_incident() {
         let dets = vec![
@@ -214,10 +221,7 @@ mod tests {
         ];
         let incidents = combine(dets, &DetectConfig::default());
         assert_eq!(
-            grouped(&incidents, |d| format!(
-                "{}:{}",
-                d.scope.metric, d.scope.value
-            )),
+            by_metric(&incidents),
             vec![
                 vec![
                     "response_rate:all".to_string(),
@@ -255,10 +259,7 @@ mod tests {
         ];
         let incidents = combine(dets, &DetectConfig::default());
         assert_eq!(
-            grouped(&incidents, |d| format!(
-                "{}:{}",
-                d.scope.metric, d.scope.value
-            )),
+            by_metric(&incidents),
             vec![
                 vec![
                     "phrase:trop lent:all".to_string(),

@@ -14,26 +14,7 @@ use domain::routing::RoutingOutcome;
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn poisson(&mut self, mu: f64) -> u32 {
-        let l = (-mu).exp();
-        let (mut k, mut p) = (0, 1.0);
-        loop {
-            p *= self.next();
-            if p <= l {
-                return k;
-            }
-            k += 1;
-        }
-    }
-}
+use crate::test_rng::Rng;
 
 const T0: OffsetDateTime = datetime!(2026-01-05 0:00 UTC); // a Monday
 
