@@ -15,6 +15,18 @@ pub enum InsightStatus {
 }
 
 impl InsightStatus {
+    pub const ALL: [InsightStatus; 4] = [
+        InsightStatus::New,
+        InsightStatus::Acknowledged,
+        InsightStatus::Actioned,
+        InsightStatus::Dismissed,
+    ];
+
+    /// The status named `s`, as stored and as the API spells it.
+    pub fn parse(s: &str) -> Option<InsightStatus> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             InsightStatus::New => "new",

@@ -4,6 +4,14 @@ use crate::cli::{AnalyticsArgs, AnalyticsCommand};
 use std::process::ExitCode;
 use std::time::Instant;
 
+fn insight_status(s: &str) -> anyhow::Result<analytics::insight::InsightStatus> {
+    analytics::insight::InsightStatus::parse(s).ok_or_else(|| {
+        anyhow::anyhow!(
+            "unknown insight status '{s}' (expected new, acknowledged, actioned or dismissed)"
+        )
+    })
+}
+
 pub async fn run(
     settings: &server::Settings,
     args: AnalyticsArgs,
@@ -75,6 +83,78 @@ pub async fn run(
                 println!("{}", serde_json::to_string(&run)?);
             } else {
                 print_run(&run);
+            }
+        }
+        AnalyticsCommand::Insights {
+            status,
+            team,
+            limit,
+        } => {
+            if let Some(s) = &status {
+                insight_status(s)?;
+            }
+            anyhow::ensure!(
+                (1..=1000).contains(&limit),
+                "--limit must be between 1 and 1000"
+            );
+            let rows = store
+                .list_insights(&store::InsightFilter {
+                    status,
+                    owner_team: team,
+                    limit,
+                    ..Default::default()
+                })
+                .await?;
+            if json {
+                println!("{}", serde_json::to_string(&rows)?);
+            } else if rows.is_empty() {
+                println!("no insights");
+            } else {
+                for r in rows {
+                    println!(
+                        "{}  [{:.2}] {:<12} {:<12} {}",
+                        r.id, r.severity, r.status, r.owner_team, r.title
+                    );
+                }
+            }
+        }
+        AnalyticsCommand::Status {
+            id,
+            to,
+            actor,
+            note,
+        } => {
+            let to_status = insight_status(&to)?;
+            anyhow::ensure!(!actor.trim().is_empty(), "--actor must not be blank");
+            store
+                .set_insight_status(&id, to_status.as_str(), &actor, note.as_deref(), |from| {
+                    let from = insight_status(from)?;
+                    analytics::insight::transition(from, to_status)
+                        .map(|_| ())
+                        .map_err(anyhow::Error::from)
+                })
+                .await??;
+            println!("insight {id} is {}", to_status.as_str());
+        }
+        AnalyticsCommand::FollowThrough { id, as_of } => {
+            let as_of = match &as_of {
+                Some(t) => store::to_ms(
+                    server::metrics::parse_time("as_of", t).map_err(anyhow::Error::msg)?,
+                ),
+                None => store::to_ms(time::OffsetDateTime::now_utc()),
+            };
+            let row = store
+                .get_insight(&id)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("insight {id} not found"))?;
+            let pipeline = server::Pipeline::load(store.clone(), settings).await?;
+            let enrichers = pipeline.enrichers();
+            let f =
+                server::insights::follow_through(&store, &enrichers.default, &row, as_of).await?;
+            if json {
+                println!("{}", serde_json::to_string(&f)?);
+            } else {
+                println!("{}: {}", f.verdict.as_str(), f.reason);
             }
         }
         AnalyticsCommand::Digest { team, week_end } => {

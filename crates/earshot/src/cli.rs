@@ -276,6 +276,39 @@ pub enum AnalyticsCommand {
         #[arg(long)]
         to: Option<String>,
     },
+    /// List insights, most severe first
+    Insights {
+        /// new, acknowledged, actioned or dismissed
+        #[arg(long)]
+        status: Option<String>,
+        /// Only this owner team
+        #[arg(long)]
+        team: Option<String>,
+        /// 1 to 1000
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Move an insight along new → acknowledged → actioned | dismissed (kept with actor and note)
+    Status {
+        /// Insight id (see `earshot analytics insights`)
+        id: String,
+        /// acknowledged, actioned or dismissed
+        #[arg(long)]
+        to: String,
+        /// Who makes the change, e.g. lead:sam
+        #[arg(long)]
+        actor: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Whether an actioned insight's metric came back since the action
+    FollowThrough {
+        /// Insight id
+        id: String,
+        /// Judge with data before this time (RFC 3339; default now)
+        #[arg(long)]
+        as_of: Option<String>,
+    },
     /// Print the weekly digest per owner team
     Digest {
         /// Only this team

@@ -710,15 +710,11 @@ async fn metric_series(
 }
 
 fn insight_status(s: &str) -> Result<analytics::insight::InsightStatus, ApiError> {
-    use analytics::insight::InsightStatus::*;
-    [New, Acknowledged, Actioned, Dismissed]
-        .into_iter()
-        .find(|x| x.as_str() == s)
-        .ok_or_else(|| {
-            bad(format!(
-                "unknown insight status '{s}' (expected new, acknowledged, actioned or dismissed)"
-            ))
-        })
+    analytics::insight::InsightStatus::parse(s).ok_or_else(|| {
+        bad(format!(
+            "unknown insight status '{s}' (expected new, acknowledged, actioned or dismissed)"
+        ))
+    })
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -9,13 +9,6 @@ use analytics::phrases::PhraseCounts;
 use analytics::rollup::{DAY_MS, Dim, Grain, HOUR_MS};
 use store::{InsightRow, Store};
 
-fn status(s: &str) -> Option<InsightStatus> {
-    use InsightStatus::*;
-    [New, Acknowledged, Actioned, Dismissed]
-        .into_iter()
-        .find(|x| x.as_str() == s)
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum FollowThroughError {
     #[error("insight {id} is {status}: its follow-through starts when it is actioned")]
@@ -40,7 +33,7 @@ fn record(r: &InsightRow) -> InsightRecord {
             .skip(1)
             .filter_map(|h| {
                 Some(StatusChange {
-                    status: status(&h.to_status)?,
+                    status: InsightStatus::parse(&h.to_status)?,
                     at_ms: store::to_ms(h.at),
                     actor: h.actor.clone(),
                 })

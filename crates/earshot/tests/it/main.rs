@@ -447,6 +447,71 @@ async fn simulate_with_an_injected_anomaly_writes_its_truth() {
         "as_of {as_of}: {err}"
     );
     assert!(err.contains("the stored data ends at 2026-02-0"), "{err}");
+    // the insight workflow from the command line
+    let (code, out, err) = earshot(&scratch.url, &["analytics", "insights", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let listed = json(&out);
+    let id = listed[0]["id"].as_str().expect("an insight").to_string();
+    let (code, _, err) = earshot(&scratch.url, &["analytics", "follow-through", &id]);
+    assert_ne!(code, 0);
+    assert!(err.contains("is new"), "not actioned yet: {err}");
+    let (code, _, err) = earshot(
+        &scratch.url,
+        &[
+            "analytics",
+            "status",
+            &id,
+            "--to",
+            "closed",
+            "--actor",
+            "lead:sam",
+        ],
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("closed"), "{err}");
+    let (code, out, err) = earshot(
+        &scratch.url,
+        &[
+            "analytics",
+            "status",
+            &id,
+            "--to",
+            "actioned",
+            "--actor",
+            "lead:sam",
+            "--note",
+            "courier fixed",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("actioned"), "{out}");
+    let (code, _, err) = earshot(
+        &scratch.url,
+        &[
+            "analytics",
+            "status",
+            &id,
+            "--to",
+            "acknowledged",
+            "--actor",
+            "lead:sam",
+        ],
+    );
+    assert_ne!(code, 0, "a closed insight stays closed");
+    assert!(err.contains("actioned → acknowledged"), "{err}");
+    // actioned just now, on a history that ended in February: nothing since to judge
+    let (code, out, err) = earshot(
+        &scratch.url,
+        &["analytics", "follow-through", &id, "--json"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(json(&out)["verdict"], "too_early", "{out}");
+    let (code, out, err) = earshot(
+        &scratch.url,
+        &["analytics", "insights", "--status", "actioned"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&id), "{out}");
     let (code, _, err) = earshot(
         &scratch.url,
         &[
