@@ -9,6 +9,15 @@ fn ms(t: time::OffsetDateTime) -> i64 {
     (t.unix_timestamp_nanos() / 1_000_000).clamp(i64::MIN as i128, i64::MAX as i128) as i64
 }
 
+/// "an" before a vowel, else "a" (the kinds are English words: "an outage", "a release").
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
 /// Words of a scope value (`account_access` → `account`, `access`).
 fn words(s: &str) -> Vec<String> {
     s.split(|c: char| !c.is_alphanumeric())
@@ -82,7 +91,13 @@ pub(super) fn rank(d: &Detection, changes: &[ChangeEntry], cfg: &DetectConfig) -
             );
             if fits {
                 score *= 1.5;
-                reasons.push(format!("a {} fits a {}", c.kind.as_str(), d.kind.as_str()));
+                reasons.push(format!(
+                    "{} {} fits {} {}",
+                    article(c.kind.as_str()),
+                    c.kind.as_str(),
+                    article(d.kind.as_str()),
+                    d.kind.as_str()
+                ));
             }
             Some(Cause {
                 change_id: c.id.clone(),

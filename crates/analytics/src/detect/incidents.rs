@@ -87,10 +87,10 @@ pub fn continues(stored: &Incident, new: &Incident) -> bool {
         .any(|d| stored.detections.iter().any(|s| same_finding(s, d)))
 }
 
-/// `stored` updated by a later run's `new` incident that continues it: the new detections
-/// replace the stored ones they continue, keeping the earlier start and first report (a run
-/// over a later range cannot see an onset before it), and the stored ones not seen again are
-/// kept (a shorter run does not shrink what an earlier one found).
+/// `stored` updated by a later run's `new` incident that continues it. Of a finding seen by
+/// both, the more severe view is kept (the newer on a tie), spanning both windows and dated
+/// to the first report: a run over a shorter or later range sees less of the same story and
+/// must not shrink it. The stored findings not seen again are kept.
 pub fn merge(stored: &Incident, new: Incident, cfg: &DetectConfig) -> Incident {
     let mut ds: Vec<Detection> = stored
         .detections
@@ -98,14 +98,18 @@ pub fn merge(stored: &Incident, new: Incident, cfg: &DetectConfig) -> Incident {
         .filter(|s| !new.detections.iter().any(|d| same_finding(s, d)))
         .cloned()
         .collect();
-    for mut d in new.detections.iter().cloned() {
-        for s in &stored.detections {
-            if same_finding(s, &d) {
-                d.start_ms = d.start_ms.min(s.start_ms);
-                d.detected_at_ms = d.detected_at_ms.min(s.detected_at_ms);
+    for d in &new.detections {
+        let mut kept = d.clone();
+        for s in stored.detections.iter().filter(|s| same_finding(s, d)) {
+            let (start, end, first) = (kept.start_ms, kept.end_ms, kept.detected_at_ms);
+            if s.severity > kept.severity {
+                kept = s.clone();
             }
+            kept.start_ms = start.min(s.start_ms);
+            kept.end_ms = end.max(s.end_ms);
+            kept.detected_at_ms = first.min(s.detected_at_ms);
         }
-        ds.push(d);
+        ds.push(kept);
     }
     incident_of(ds, cfg).unwrap_or(new)
 }
@@ -315,6 +319,19 @@ mod tests {
             vec![(29, 48, "recurring_phrase"), (29, 63, "topic_trend")]
         );
         assert_eq!(merged.start_ms, 29 * DAY_MS);
+        // a weaker view of a finding does not lower what the stored one showed
+        let mut strong = phrase(29, 40);
+        strong.severity = 0.9;
+        let stored = combine(vec![strong], &cfg);
+        let weak = combine(vec![phrase(38, 45)], &cfg);
+        let kept = merge(&stored[0], weak.into_iter().next().unwrap(), &cfg);
+        assert_eq!(kept.detections.len(), 1);
+        assert_eq!(kept.detections[0].severity, 0.9);
+        assert_eq!(
+            (kept.start_ms / DAY_MS, kept.end_ms / DAY_MS),
+            (29, 45),
+            "spans both windows"
+        );
         // another scope, or the same one a month later, is not a continuation
         let other = combine(vec![trend(80, 90)], &cfg);
         assert!(!continues(&stored[0], &other[0]));
