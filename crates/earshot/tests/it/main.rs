@@ -455,48 +455,26 @@ async fn simulate_with_an_injected_anomaly_writes_its_truth() {
     let (code, _, err) = earshot(&scratch.url, &["analytics", "follow-through", &id]);
     assert_ne!(code, 0);
     assert!(err.contains("is new"), "not actioned yet: {err}");
-    let (code, _, err) = earshot(
-        &scratch.url,
-        &[
+    let status = |to: &str, note: &[&str]| {
+        let mut args = vec![
             "analytics",
             "status",
             &id,
             "--to",
-            "closed",
+            to,
             "--actor",
             "lead:sam",
-        ],
-    );
+        ];
+        args.extend_from_slice(note);
+        earshot(&scratch.url, &args)
+    };
+    let (code, _, err) = status("closed", &[]);
     assert_ne!(code, 0);
     assert!(err.contains("closed"), "{err}");
-    let (code, out, err) = earshot(
-        &scratch.url,
-        &[
-            "analytics",
-            "status",
-            &id,
-            "--to",
-            "actioned",
-            "--actor",
-            "lead:sam",
-            "--note",
-            "courier fixed",
-        ],
-    );
+    let (code, out, err) = status("actioned", &["--note", "courier fixed"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("actioned"), "{out}");
-    let (code, _, err) = earshot(
-        &scratch.url,
-        &[
-            "analytics",
-            "status",
-            &id,
-            "--to",
-            "acknowledged",
-            "--actor",
-            "lead:sam",
-        ],
-    );
+    let (code, _, err) = status("acknowledged", &[]);
     assert_ne!(code, 0, "a closed insight stays closed");
     assert!(err.contains("actioned → acknowledged"), "{err}");
     // actioned just now, on a history that ended in February: nothing since to judge
