@@ -137,12 +137,8 @@ pub async fn run(
             println!("insight {id} is {}", to_status.as_str());
         }
         AnalyticsCommand::FollowThrough { id, as_of } => {
-            let as_of = match &as_of {
-                Some(t) => store::to_ms(
-                    server::metrics::parse_time("as_of", t).map_err(anyhow::Error::msg)?,
-                ),
-                None => store::to_ms(time::OffsetDateTime::now_utc()),
-            };
+            let as_of = server::metrics::parse_time_or_now("as_of", as_of.as_deref())
+                .map_err(anyhow::Error::msg)?;
             let row = store
                 .get_insight(&id)
                 .await?
@@ -158,12 +154,8 @@ pub async fn run(
             }
         }
         AnalyticsCommand::Digest { team, week_end } => {
-            let end = match &week_end {
-                Some(t) => store::to_ms(
-                    server::metrics::parse_time("week_end", t).map_err(anyhow::Error::msg)?,
-                ),
-                None => store::to_ms(time::OffsetDateTime::now_utc()),
-            };
+            let end = server::metrics::parse_time_or_now("week_end", week_end.as_deref())
+                .map_err(anyhow::Error::msg)?;
             let pipeline = server::Pipeline::load(store.clone(), settings).await?;
             let enrichers = pipeline.enrichers();
             let digests =

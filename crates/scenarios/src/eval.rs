@@ -20,7 +20,9 @@
 
 use crate::replay::Replayer;
 use crate::{Scenario, ScenarioError, ScenarioKind, ScenarioParams, Truth, scenario};
-use analytics::detect::{DetectConfig, DetectInput, Detection, DetectionKind, detect};
+use analytics::detect::{
+    DetectConfig, DetectInput, Detection, DetectionKind, detect, same_finding,
+};
 use analytics::follow_through::{FollowInput, Verdict, follow_through};
 use analytics::rollup::{DAY_MS, HOUR_MS};
 use serde::{Deserialize, Serialize};
@@ -145,14 +147,6 @@ pub struct EvalReport {
     pub follow_wrong: usize,
     pub scenarios: Vec<ScenarioResult>,
     pub seconds: f64,
-}
-
-/// Same finding reported again by a later run: same kind and scope, windows touching.
-fn same_finding(a: &Detection, b: &Detection) -> bool {
-    a.kind == b.kind
-        && a.scope == b.scope
-        && a.start_ms <= b.end_ms + DAY_MS
-        && b.start_ms <= a.end_ms + DAY_MS
 }
 
 /// Replays a scenario and runs the detectors as of every midnight.

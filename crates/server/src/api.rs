@@ -756,6 +756,7 @@ async fn list_insights(
         owner_team: q.owner_team,
         kind: q.kind,
         ends_after_ms: None,
+        without_history: false,
         limit,
     };
     Ok(Json(state.store().list_insights(&f).await?))
@@ -796,10 +797,7 @@ async fn insight_follow_through(
     Path(id): Path<String>,
     Query(q): Query<FollowThroughQuery>,
 ) -> Result<Json<analytics::follow_through::FollowThrough>, ApiError> {
-    let as_of = match &q.as_of {
-        Some(v) => store::to_ms(crate::metrics::parse_time("as_of", v).map_err(bad)?),
-        None => store::to_ms(OffsetDateTime::now_utc()),
-    };
+    let as_of = crate::metrics::parse_time_or_now("as_of", q.as_of.as_deref()).map_err(bad)?;
     let row = state
         .store()
         .get_insight(&id)
@@ -875,10 +873,8 @@ async fn insight_digest(
     State(state): State<AppState>,
     Query(q): Query<DigestQuery>,
 ) -> Result<Json<Vec<analytics::insight::TeamDigest>>, ApiError> {
-    let week_end = match &q.week_end {
-        Some(v) => store::to_ms(crate::metrics::parse_time("week_end", v).map_err(bad)?),
-        None => store::to_ms(OffsetDateTime::now_utc()),
-    };
+    let week_end =
+        crate::metrics::parse_time_or_now("week_end", q.week_end.as_deref()).map_err(bad)?;
     let enrichers = state.pipeline.enrichers();
     let digests = crate::insights::digest(
         state.store(),

@@ -87,6 +87,7 @@ async fn continuing(
     let mut stored: Vec<(String, Incident)> = store
         .list_insights(&store::InsightFilter {
             ends_after_ms: Some(from_ms - 2 * DAY_MS),
+            without_history: true,
             limit: 1000,
             ..Default::default()
         })
@@ -117,6 +118,21 @@ async fn continuing(
     Ok(out)
 }
 
+/// Key-phrase counts of the feedback and survey comments stored in `[from_ms, to_ms)`.
+pub async fn phrase_counts(
+    store: &Store,
+    enricher: &nlp::Enricher,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<PhraseCounts, store::StoreError> {
+    let mut phrases = PhraseCounts::new();
+    for (at_ms, text) in store.comments(from_ms, to_ms).await? {
+        let (topic, found) = enricher.topic_and_phrases(&text);
+        phrases.add(store::from_ms(at_ms), &found, &text, topic.as_deref());
+    }
+    Ok(phrases)
+}
+
 /// Runs the detectors for findings that end at or after `from_ms`, using only
 /// data before `as_of_ms`, and stores them as insights.
 pub async fn run(
@@ -138,11 +154,7 @@ pub async fn run(
         analytics::detect::SKETCHES,
     )
     .await?;
-    let mut phrases = PhraseCounts::new();
-    for (at_ms, text) in store.comments(load_from, as_of_ms).await? {
-        let (topic, found) = enricher.topic_and_phrases(&text);
-        phrases.add(store::from_ms(at_ms), &found, &text, topic.as_deref());
-    }
+    let phrases = phrase_counts(store, enricher, load_from, as_of_ms).await?;
     let changes = store.changes(load_from - 30 * DAY_MS, as_of_ms).await?;
     let input = DetectInput {
         cells: &idx,

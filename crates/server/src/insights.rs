@@ -73,13 +73,12 @@ pub async fn follow_through(
     }
     let cells =
         crate::rollups::load_index(store, &[Grain::Hour], &dims, from, to, sketches).await?;
-    let mut phrases = PhraseCounts::new();
-    if scope.metric.starts_with("phrase:") {
-        for (at_ms, text) in store.comments(from, to).await? {
-            let (topic, found) = enricher.topic_and_phrases(&text);
-            phrases.add(store::from_ms(at_ms), &found, &text, topic.as_deref());
-        }
-    }
+    // only a phrase reads the feedback (the rest is in the cells)
+    let phrases = if scope.metric.starts_with("phrase:") {
+        crate::detection::phrase_counts(store, enricher, from, to).await?
+    } else {
+        PhraseCounts::new()
+    };
     let input = FollowInput {
         cells: &cells,
         phrases: &phrases,

@@ -73,6 +73,14 @@ pub fn parse_time(name: &str, value: &str) -> Result<OffsetDateTime, String> {
         .map_err(|e| format!("parameter '{name}': '{value}' is not an RFC 3339 time ({e})"))
 }
 
+/// An optional RFC 3339 time for a named parameter as epoch milliseconds; now when absent.
+pub fn parse_time_or_now(name: &str, value: Option<&str>) -> Result<i64, String> {
+    match value {
+        Some(v) => parse_time(name, v).map(store::to_ms),
+        None => Ok(store::to_ms(OffsetDateTime::now_utc())),
+    }
+}
+
 /// Resolves an optional range to epoch milliseconds, checking its order.
 pub fn parse_range(from: Option<&str>, to: Option<&str>) -> Result<(i64, i64), String> {
     let from_ms = from

@@ -918,7 +918,9 @@ macro_rules! shared_methods {
                 let mut out = Vec::with_capacity(rows.len());
                 for r in &rows {
                     let mut ins = Self::insight_from_row(r)?;
-                    ins.history = self.insight_history(&ins.id).await?;
+                    if !f.without_history {
+                        ins.history = self.insight_history(&ins.id).await?;
+                    }
                     out.push(ins);
                 }
                 Ok(out)

@@ -263,6 +263,9 @@ pub struct InsightFilter {
     pub kind: Option<String>,
     /// Only insights whose window ends at or after this time.
     pub ends_after_ms: Option<i64>,
+    /// Leave each row's status history empty (one query fewer per row, for callers that
+    /// read only the findings).
+    pub without_history: bool,
     pub limit: i64,
 }
 

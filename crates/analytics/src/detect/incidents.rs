@@ -71,7 +71,7 @@ fn incident_of(mut ds: Vec<Detection>, cfg: &DetectConfig) -> Option<Incident> {
 }
 
 /// The same finding seen by two runs: same kind and scope, windows within a day of each other.
-fn same_finding(a: &Detection, b: &Detection) -> bool {
+pub fn same_finding(a: &Detection, b: &Detection) -> bool {
     a.kind == b.kind
         && a.scope == b.scope
         && a.start_ms <= b.end_ms + DAY_MS

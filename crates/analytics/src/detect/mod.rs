@@ -19,7 +19,7 @@ use crate::rollup::{CellIndex, DAY_MS, Dim};
 use domain::record::ChangeEntry;
 use serde::{Deserialize, Serialize};
 
-pub use incidents::{combine, continues, merge};
+pub use incidents::{combine, continues, merge, same_finding};
 
 /// The sketches the detectors read (only the daily FRT medians of the trend and masked-resolution
 /// detectors): what their cells must be loaded with. Debug builds fail a read of any other.
