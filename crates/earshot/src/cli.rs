@@ -348,6 +348,11 @@ pub struct EvalArgs {
 pub enum EvalWhat {
     /// Recall, false alarms per 4 weeks of clean data and median delay, per detector
     Detectors {
+        /// Histories in the native JSON Lines format to judge instead of simulated scenarios,
+        /// each with its truth next to it (`x.jsonl` → `x.truth.json`, as `simulate --inject`
+        /// writes them); a file without one is clean data
+        #[arg(long, num_args = 1.., conflicts_with_all = ["seeds", "kinds", "days", "per_day"])]
+        data: Vec<PathBuf>,
         /// Seeds, comma-separated
         #[arg(long, value_delimiter = ',', default_value = "1,2,3")]
         seeds: Vec<u64>,

@@ -94,6 +94,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Eval(args) => match args.what {
             cli::EvalWhat::Detectors {
+                data,
                 seeds,
                 kinds,
                 days,
@@ -109,6 +110,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 };
                 anyhow::ensure!(!seeds.is_empty(), "--seeds must name at least one seed");
                 let opts = scenarios::eval::EvalOptions {
+                    files: data,
                     seeds,
                     kinds,
                     days,

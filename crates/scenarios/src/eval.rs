@@ -27,10 +27,14 @@ use analytics::follow_through::{FollowInput, Verdict, follow_through};
 use analytics::rollup::{DAY_MS, HOUR_MS};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::path::PathBuf;
 use std::time::Instant;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EvalOptions {
+    /// Histories read from files (with their truth files) instead of simulated scenarios.
+    #[serde(default)]
+    pub files: Vec<PathBuf>,
     pub seeds: Vec<u64>,
     pub kinds: Vec<ScenarioKind>,
     pub days: u32,
@@ -41,6 +45,7 @@ pub struct EvalOptions {
 impl Default for EvalOptions {
     fn default() -> Self {
         EvalOptions {
+            files: Vec::new(),
             seeds: vec![1, 2, 3],
             kinds: ScenarioKind::ALL.to_vec(),
             days: 84,
@@ -58,9 +63,19 @@ fn ms(t: time::OffsetDateTime) -> i64 {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScenarioResult {
     pub name: String,
-    pub kind: ScenarioKind,
-    pub seed: u64,
+    /// The injected kind and seed; `None` for a history read from a file.
+    pub kind: Option<ScenarioKind>,
+    pub seed: Option<u64>,
+    /// Start of the scenario's first day (detection days are counted from it).
+    #[serde(default)]
+    pub start_ms: i64,
     pub records: usize,
+    /// Lines of a data file that could not be read (kept out of the scenario).
+    #[serde(default)]
+    pub bad_lines: Vec<String>,
+    /// The truth file read with a data file (`None`: simulated, or clean data).
+    #[serde(default)]
+    pub truth_file: Option<PathBuf>,
     pub truths: Vec<TruthResult>,
     /// Detections (merged across runs) with their report time.
     pub detections: Vec<Detection>,
@@ -321,8 +336,11 @@ pub fn score(
     ScenarioResult {
         name: sc.name.clone(),
         kind: sc.kind,
-        seed: sc.params.seed,
+        seed: sc.kind.map(|_| sc.params.seed),
+        start_ms: start,
         records: sc.records.len(),
+        bad_lines: Vec::new(),
+        truth_file: None,
         truths,
         detections: dets,
         false_alarms,
@@ -346,24 +364,36 @@ fn median(v: &mut [f64]) -> Option<f64> {
     })
 }
 
-/// Runs every scenario kind of `opts` for every seed and aggregates the results.
+/// Replays, detects, scores and follows up one scenario.
+pub fn evaluate(sc: &Scenario, cfg: &DetectConfig) -> Result<ScenarioResult, ScenarioError> {
+    let t = Instant::now();
+    let (dets, rep) = replay_and_detect(sc, cfg)?;
+    let mut r = score(sc, dets, cfg, t.elapsed().as_secs_f64());
+    r.follow_through = follow_up(sc, &r.truths, &r.detections, &rep);
+    Ok(r)
+}
+
+/// Runs the files of `opts` (each with its truth file, see [`crate::file::load`]) or, when
+/// there are none, every scenario kind of `opts` for every seed, and aggregates the results.
 pub fn run(opts: &EvalOptions) -> Result<EvalReport, ScenarioError> {
     let t0 = Instant::now();
     let mut results = Vec::new();
-    for &seed in &opts.seeds {
+    for path in &opts.files {
+        let loaded = crate::file::load(path)?;
+        let mut r = evaluate(&loaded.scenario, &opts.config)?;
+        r.bad_lines = loaded.bad_lines;
+        r.truth_file = loaded.truth_path;
+        results.push(r);
+    }
+    for &seed in opts.seeds.iter().filter(|_| opts.files.is_empty()) {
         for &kind in &opts.kinds {
-            let t = Instant::now();
             let params = ScenarioParams {
                 seed,
                 days: opts.days,
                 customers_per_day: opts.customers_per_day,
                 ..ScenarioParams::default()
             };
-            let sc = scenario(kind, &params)?;
-            let (dets, rep) = replay_and_detect(&sc, &opts.config)?;
-            let mut r = score(&sc, dets, &opts.config, t.elapsed().as_secs_f64());
-            r.follow_through = follow_up(&sc, &r.truths, &r.detections, &rep);
-            results.push(r);
+            results.push(evaluate(&scenario(kind, &params)?, &opts.config)?);
         }
     }
     Ok(aggregate(opts, results, t0.elapsed().as_secs_f64()))
@@ -488,6 +518,29 @@ impl fmt::Display for EvalReport {
         if !misses.is_empty() {
             writeln!(f, "missed: {}", misses.join("; "))?;
         }
+        for s in &self.scenarios {
+            if s.kind.is_none() {
+                writeln!(
+                    f,
+                    "{}: {} records, {}",
+                    s.name,
+                    s.records,
+                    s.truth_file.as_ref().map_or_else(
+                        || "no truth file: clean data".to_string(),
+                        |p| format!("{} truths from {}", s.truths.len(), p.display())
+                    )
+                )?;
+            }
+        }
+        for s in self.scenarios.iter().filter(|s| !s.bad_lines.is_empty()) {
+            writeln!(
+                f,
+                "{}: {} unreadable lines left out (first: {})",
+                s.name,
+                s.bad_lines.len(),
+                s.bad_lines[0]
+            )?;
+        }
         writeln!(
             f,
             "follow-through of found anomalies actioned without a fix: {} judged, {} right (recovered once ended, persisting while running), {} the opposite",
@@ -520,7 +573,7 @@ impl fmt::Display for EvalReport {
                     d.scope.metric,
                     d.scope.dim.as_str(),
                     d.scope.value,
-                    (d.start_ms - ms(ScenarioParams::default().start)) as f64 / DAY_MS as f64,
+                    (d.start_ms - s.start_ms) as f64 / DAY_MS as f64,
                     d.p_value,
                     d.severity
                 )?;

@@ -5,6 +5,7 @@
 //! data known at each moment, and scores them against the truth.
 
 pub mod eval;
+pub mod file;
 mod inject;
 pub mod replay;
 
@@ -22,11 +23,17 @@ pub enum ScenarioError {
     Unknown(String, String),
     #[error(transparent)]
     Replay(#[from] replay::ReplayError),
-    #[error("writing {path}: {source}")]
+    #[error("{path}: {source}")]
     Io {
         path: String,
         source: std::io::Error,
     },
+    #[error("{path} holds no readable record ({bad_lines} bad lines)")]
+    Empty { path: String, bad_lines: usize },
+    #[error("{path} spans {days} days, more than a scenario can")]
+    Span { path: String, days: i64 },
+    #[error("truth file {path}: {message}")]
+    Truth { path: String, message: String },
 }
 
 /// The anomaly a scenario injects.
@@ -152,7 +159,8 @@ impl Default for ScenarioParams {
 #[derive(Debug, Clone)]
 pub struct Scenario {
     pub name: String,
-    pub kind: ScenarioKind,
+    /// The injected kind; `None` for a history read from a file.
+    pub kind: Option<ScenarioKind>,
     pub params: ScenarioParams,
     pub records: Vec<Record>,
     pub truths: Vec<Truth>,
@@ -201,7 +209,7 @@ pub fn scenario(kind: ScenarioKind, params: &ScenarioParams) -> Result<Scenario,
     let (records, truths) = inject::inject(kind, params, records)?;
     Ok(Scenario {
         name: format!("{}-seed{}", kind.as_str(), params.seed),
-        kind,
+        kind: Some(kind),
         params: params.clone(),
         records,
         truths,

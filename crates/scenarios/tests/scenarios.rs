@@ -240,3 +240,70 @@ fn follow_up_says_an_ended_spike_recovered_and_a_running_bleed_persists() {
         assert!(bleed.right(), "{bleed:?}");
     }
 }
+
+/// A history read back from the files `Scenario::write` makes is judged exactly like the
+/// scenario in memory; unreadable lines are left out and reported; without its truth file the
+/// same history is clean data.
+#[test]
+fn a_scenario_read_from_its_files_is_judged_like_the_one_in_memory() {
+    let dir = std::env::temp_dir().join(format!("earshot-scenario-files-{}", std::process::id()));
+    let params = ScenarioParams {
+        seed: 5,
+        days: 35,
+        customers_per_day: 60,
+        ..ScenarioParams::default()
+    };
+    let sc = scenario(ScenarioKind::VolumeSpike, &params).unwrap();
+    sc.write(&dir).unwrap();
+    let cfg = analytics::DetectConfig::default();
+    let mem = scenarios::eval::evaluate(&sc, &cfg).unwrap();
+    assert!(mem.truths[0].found && !mem.detections.is_empty());
+    let data = dir.join(format!("{}.jsonl", sc.name));
+    // two unreadable lines among the good ones
+    let mut text = std::fs::read_to_string(&data).unwrap();
+    text.push_str("{not json\n{\"type\":\"message\",\"channel\":\"x\"}\n");
+    std::fs::write(&data, text).unwrap();
+    let opts = EvalOptions {
+        files: vec![data.clone()],
+        ..EvalOptions::default()
+    };
+    let report = scenarios::eval::run(&opts).unwrap();
+    let file = &report.scenarios[0];
+    assert_eq!(file.kind, None);
+    assert_eq!(file.records, sc.records.len());
+    assert_eq!(file.bad_lines.len(), 2, "{:?}", file.bad_lines);
+    assert!(file.bad_lines[0].starts_with(&format!("line {}", sc.records.len() + 1)));
+    assert_eq!(file.truths, mem.truths);
+    assert_eq!(file.detections, mem.detections);
+    assert_eq!(file.false_alarms, mem.false_alarms);
+    assert_eq!(file.clean_days, mem.clean_days);
+    assert!(file.truth_file.is_some());
+    let shown = report.to_string();
+    assert!(shown.contains("2 unreadable lines left out"), "{shown}");
+    // without its truth every detection once the detectors can judge is a false alarm
+    std::fs::remove_file(scenarios::file::truth_path_for(&data)).unwrap();
+    let clean = scenarios::eval::run(&opts).unwrap();
+    let c = &clean.scenarios[0];
+    assert!(c.truths.is_empty() && c.truth_file.is_none());
+    assert_eq!(c.false_alarms, c.detections);
+    assert!(clean.to_string().contains("no truth file: clean data"));
+    // a truth file that is not one, and a file with no record, are errors that name the file
+    std::fs::write(scenarios::file::truth_path_for(&data), "[{\"id\": 3}]").unwrap();
+    let e = scenarios::eval::run(&opts).unwrap_err().to_string();
+    assert!(
+        e.starts_with("truth file ") && e.contains(".truth.json"),
+        "{e}"
+    );
+    let empty = dir.join("empty.jsonl");
+    std::fs::write(&empty, "garbage\n").unwrap();
+    let e = scenarios::file::load(&empty).unwrap_err().to_string();
+    assert!(
+        e.contains("empty.jsonl holds no readable record (1 bad lines)"),
+        "{e}"
+    );
+    let e = scenarios::file::load(&dir.join("missing.jsonl"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("missing.jsonl"), "{e}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -507,3 +507,67 @@ async fn simulate_with_an_injected_anomaly_writes_its_truth() {
     );
     scratch.destroy().await.unwrap();
 }
+
+#[test]
+fn eval_detectors_judges_a_history_file_against_its_truth() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("unused.db").display());
+    let file = dir.path().join("gap.jsonl");
+    let path = file.to_str().unwrap();
+    let (code, _, err) = earshot(
+        &db,
+        &[
+            "simulate",
+            "--inject",
+            "coverage_gap",
+            "--days",
+            "35",
+            "--per-day",
+            "60",
+            "--seed",
+            "2",
+            "-o",
+            path,
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let written: usize = err
+        .split_whitespace()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("record count in: {err}"));
+    let mut text = std::fs::read_to_string(&file).unwrap();
+    text.push_str("this is not a record\n");
+    std::fs::write(&file, text).unwrap();
+    let (code, out, err) = earshot(&db, &["--json", "eval", "detectors", "--data", path]);
+    assert_eq!(code, 0, "{out}{err}");
+    let report = json(&out);
+    let sc = &report["scenarios"][0];
+    assert_eq!(sc["records"], written);
+    assert_eq!(sc["bad_lines"].as_array().map(Vec::len), Some(1), "{sc}");
+    assert!(
+        sc["bad_lines"][0]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("line {}", written + 1))
+    );
+    assert_eq!(sc["truths"][0]["truth"]["kind"], "coverage_gap", "{sc}");
+    assert!(
+        sc["truth_file"]
+            .as_str()
+            .unwrap()
+            .ends_with("gap.truth.json")
+    );
+    assert_eq!(report["rows"].as_array().map(Vec::len), Some(9));
+    // simulated scenarios and files are two different runs
+    let (code, _, err) = earshot(&db, &["eval", "detectors", "--data", path, "--seeds", "3"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("--seeds"), "{err}");
+    let missing = dir.path().join("missing.jsonl");
+    let (code, _, err) = earshot(
+        &db,
+        &["eval", "detectors", "--data", missing.to_str().unwrap()],
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("missing.jsonl"), "{err}");
+}
