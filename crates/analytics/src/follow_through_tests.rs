@@ -314,3 +314,85 @@ fn csat_masking_is_followed_on_the_conversations_it_masked() {
     let during = r.during.value.unwrap();
     assert!((0.2..0.4).contains(&during), "{during}");
 }
+
+/// Read every six hours for four weeks, a recovered metric must not be called still worse,
+/// nor a metric that did not move called better, in more than about 5 % of histories; a fixed
+/// one-sided 5 % level at each look says something false far more often.
+#[test]
+fn repeated_looks_hold_the_level_a_fixed_test_does_not() {
+    let f = finding("response_rate", 30, 37, 0.9, 0.6);
+    let (mut seq, mut fixed, mut looks) = ([0; 2], [0; 2], 0);
+    let seeds = 40;
+    for seed in 1..=seeds {
+        // back at 0.9 (nothing is worse), or still at 0.6 (nothing is better)
+        for (i, after) in [0.9, 0.6].into_iter().enumerate() {
+            let idx = history(
+                seed * 2 + i as u64,
+                65,
+                |_| 2,
+                |d| match d {
+                    30..37 => 0.6,
+                    37.. => after,
+                    _ => 0.9,
+                },
+                |_| 600.0,
+            );
+            let (mut s, mut x) = (false, false);
+            for h in (24..=28 * 24).step_by(6) {
+                let ft = judge(&idx, &f, 37.0, 37.0 + h as f64 / 24.0);
+                let (z, claims) = if i == 0 {
+                    (ft.z_still_worse, [Verdict::Persisting, Verdict::Improving])
+                } else {
+                    (
+                        ft.z_better_than_during,
+                        [Verdict::Recovered, Verdict::Improving],
+                    )
+                };
+                s |= claims.contains(&ft.verdict);
+                x |= z.unwrap() > 1.645;
+                looks += 1;
+            }
+            seq[i] += usize::from(s);
+            fixed[i] += usize::from(x);
+        }
+    }
+    assert_eq!(looks, seeds as usize * 2 * 109);
+    // 5 % of the 80 histories is 4; at 1.645 the looks find 4 and 7
+    assert!(seq[0] + seq[1] <= 5, "sequential: {seq:?} of {seeds}");
+    assert!(
+        fixed[0] + fixed[1] >= 8,
+        "fixed: {fixed:?} of {seeds} (sequential {seq:?})"
+    );
+}
+
+/// The boundary on Gaussian data: a fixed period of `fixed_h` hours (drawn once) against an
+/// after period read every six hours from one day to four weeks, no change between them.
+#[test]
+fn the_boundary_holds_its_level_over_repeated_looks() {
+    let mut rng = Rng(11);
+    let looks: Vec<f64> = (24..=28 * 24).step_by(6).map(f64::from).collect();
+    let n = 4000;
+    for fixed_h in [2.0, 24.0, 168.0, 672.0, 10_000.0] {
+        let (mut seq, mut fixed) = (0, 0);
+        for _ in 0..n {
+            let x = rng.normal() / f64::sqrt(fixed_h);
+            let (mut sum, mut prev) = (0.0, 0.0);
+            let (mut s, mut f) = (false, false);
+            for &h in &looks {
+                sum += rng.normal() * (h - prev).sqrt();
+                prev = h;
+                let (va, vf) = (1.0 / h, 1.0 / fixed_h);
+                let z = (sum / h - x) / (va + vf).sqrt();
+                s |= z > boundary(h, va / (va + vf));
+                f |= z > 1.645;
+            }
+            seq += usize::from(s);
+            fixed += usize::from(f);
+        }
+        let (seq, fixed) = (seq as f64 / n as f64, fixed as f64 / n as f64);
+        assert!(seq <= 0.065, "{fixed_h} h: sequential {seq}");
+        if fixed_h >= 24.0 {
+            assert!(fixed >= 0.1, "{fixed_h} h: fixed {fixed}");
+        }
+    }
+}

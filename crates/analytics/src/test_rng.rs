@@ -23,4 +23,10 @@ impl Rng {
             k += 1;
         }
     }
+
+    /// Standard normal (Box–Muller).
+    pub fn normal(&mut self) -> f64 {
+        let u = 1.0 - self.next();
+        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * self.next()).cos()
+    }
 }
