@@ -120,6 +120,10 @@ pub struct FollowThrough {
     pub z_needed_better: Option<f64>,
     /// Variance inflation from the baseline's days (≥ 1).
     pub dispersion: f64,
+    /// The during period's: for a finding shorter than a day, from the baseline's blocks of
+    /// its length; otherwise `dispersion`.
+    #[serde(default)]
+    pub dispersion_during: f64,
     pub verdict: Verdict,
     pub reason: String,
 }
@@ -530,15 +534,22 @@ fn share_above(s: &crate::sketch::Sketch, x: f64) -> f64 {
 /// Pearson dispersion of the baseline's 24-hour blocks around the whole baseline: how much
 /// more the days vary than their sampling variances say (at least 1; 1 with fewer than three
 /// blocks).
-fn dispersion(src: &Source<'_>, from_ms: i64, to_ms: i64, exceed_at: Option<f64>) -> f64 {
+fn dispersion(
+    src: &Source<'_>,
+    from_ms: i64,
+    to_ms: i64,
+    exceed_at: Option<f64>,
+    block_ms: i64,
+) -> f64 {
     let Some(whole) = src.estimate(&src.aggregate(from_ms, to_ms), exceed_at) else {
         return 1.0;
     };
+    let block_ms = block_ms.max(1);
     let mut chi2 = 0.0;
     let mut blocks = 0u32;
     let mut t = from_ms;
-    while t + DAY_MS <= to_ms {
-        let agg = src.aggregate(t, t + DAY_MS);
+    while t + block_ms <= to_ms {
+        let agg = src.aggregate(t, t + block_ms);
         if let Some(e) = src.estimate(&agg, exceed_at) {
             // a count's block is judged at the variance its profile expects, not its own
             // (an empty day has none)
@@ -553,7 +564,7 @@ fn dispersion(src: &Source<'_>, from_ms: i64, to_ms: i64, exceed_at: Option<f64>
                 blocks += 1;
             }
         }
-        t += DAY_MS;
+        t += block_ms;
     }
     if blocks < 3 {
         return 1.0;
@@ -688,6 +699,7 @@ pub fn follow_through(
         z_needed_still_worse: None,
         z_needed_better: None,
         dispersion: 1.0,
+        dispersion_during: 1.0,
         verdict: Verdict::NotMeasured,
         reason: format!("{} has no follow-through test", scope.metric),
     };
@@ -753,7 +765,16 @@ pub fn follow_through(
         );
         return out;
     };
-    out.dispersion = dispersion(&src, before_from, before_to, exceed_at);
+    out.dispersion = dispersion(&src, before_from, before_to, exceed_at, DAY_MS);
+    // A period shorter than a day (a spike's hours) is inflated by the dispersion of the
+    // baseline's blocks of its own length: day-level variation (a busy day) moves a few
+    // hours' count far less, relative to its sampling noise, than a whole day's.
+    let during_ms = during_end - start;
+    out.dispersion_during = if during_ms < DAY_MS {
+        dispersion(&src, before_from, before_to, exceed_at, during_ms.max(g))
+    } else {
+        out.dispersion
+    };
     // a count's baseline is its profile (ratio 1), known as well as its weeks allow
     if let (
         Source::Cells {
@@ -776,8 +797,17 @@ pub fn follow_through(
         d.est > b.est
     });
     let s = if up { 1.0 } else { -1.0 };
+    let inflate = |e: Estimate, by: f64| Estimate {
+        est: e.est,
+        var: e.var * by,
+    };
+    let (b, d, a) = (
+        inflate(b, out.dispersion),
+        inflate(d, out.dispersion_during),
+        inflate(a, out.dispersion),
+    );
     let z = |x: Estimate, y: Estimate| {
-        let se = (out.dispersion * (x.var + y.var)).sqrt();
+        let se = (x.var + y.var).sqrt();
         if se > 0.0 {
             s * (x.est - y.est) / se
         } else {

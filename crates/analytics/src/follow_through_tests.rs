@@ -396,3 +396,37 @@ fn the_boundary_holds_its_level_over_repeated_looks() {
         }
     }
 }
+
+/// Busy and quiet days (a day-level factor of ± 30 %) make whole days over-dispersed (6–19
+/// here), a few hours less so (2–4.5): a three-hour spike at five times the usual rate, over
+/// since, is recovered in 10 of 10 histories; with the days' dispersion for its hours, 8.
+#[test]
+fn a_short_spike_is_judged_with_the_dispersion_of_its_own_length() {
+    let spike = |h: i64| (30 * 24 + 10..30 * 24 + 13).contains(&h);
+    let mut recovered = 0;
+    for seed in 1..=10 {
+        let (mut day_factor, mut hour) = (1.0, 0);
+        let idx = index(seed, 36, |rng, _, cell| {
+            if hour % 24 == 0 {
+                day_factor = (0.3 * rng.normal()).exp();
+            }
+            let mu = 10.0 * day_factor * if spike(hour) { 5.0 } else { 1.0 };
+            cell.add(Counter::Conversations, rng.poisson(mu).into());
+            hour += 1;
+        });
+        let mut f = finding("conversations", 30, 30, 240.0, 720.0);
+        f.kind = DetectionKind::Spike;
+        f.start_ms = D0 + (30 * 24 + 10) * HOUR_MS;
+        f.end_ms = D0 + (30 * 24 + 13) * HOUR_MS;
+        let r = judge(&idx, &f, 31.0, 36.0);
+        assert!(r.dispersion > 4.0, "{}", r.dispersion);
+        assert!(
+            r.dispersion_during < r.dispersion / 2.0,
+            "{} vs {}",
+            r.dispersion_during,
+            r.dispersion
+        );
+        recovered += usize::from(r.verdict == Verdict::Recovered);
+    }
+    assert_eq!(recovered, 10);
+}
