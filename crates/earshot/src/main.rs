@@ -133,8 +133,21 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Some(p) => Box::new(std::io::BufWriter::new(std::fs::File::create(p)?)),
                 None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
             };
-            let n = write_simulation(&cfg, out)?;
-            eprintln!("wrote {n} records");
+            let (n, truths) = write_simulation(&cfg, out)?;
+            // the scripted changes' truth goes next to a file, so `eval detectors --data` can
+            // score the history's own story
+            match &args.output {
+                Some(p) if !truths.is_empty() => {
+                    let truth = scenarios::file::truth_path_for(p);
+                    std::fs::write(&truth, serde_json::to_string_pretty(&truths)?)?;
+                    eprintln!(
+                        "wrote {n} records and {} truths (the scripted changes) to {}",
+                        truths.len(),
+                        truth.display()
+                    );
+                }
+                _ => eprintln!("wrote {n} records"),
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo(args) => {
@@ -202,17 +215,34 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Writes the history and returns its record count and the truth of its scripted changes.
 fn write_simulation(
     cfg: &simulate::SimConfig,
     mut out: Box<dyn std::io::Write>,
-) -> anyhow::Result<u64> {
+) -> anyhow::Result<(u64, Vec<scenarios::Truth>)> {
     let mut n = 0;
-    for r in simulate::generate(cfg) {
+    let sim = simulate::stream(cfg);
+    let scripted = sim.scripted().to_vec();
+    let mut changes = Vec::new();
+    let mut last = None;
+    for r in sim {
         writeln!(out, "{}", channels::native::to_line(&r))?;
+        if let domain::record::Record::Change(c) = &r {
+            changes.push(c.clone());
+        }
+        last = Some(r.at());
         n += 1;
     }
     out.flush()?;
-    Ok(n)
+    // a ramp or a step lasts to the end of the last day, where a history read back ends
+    let truths = last.map_or_else(Vec::new, |at: time::OffsetDateTime| {
+        let day_end = at
+            .to_offset(time::UtcOffset::UTC)
+            .replace_time(time::Time::MIDNIGHT)
+            + time::Duration::days(1);
+        scenarios::scripted::truths(&scripted, &changes, day_end)
+    });
+    Ok((n, truths))
 }
 
 fn print_metrics(r: &server::metrics::MetricsReport) {

@@ -8,6 +8,7 @@ pub mod eval;
 pub mod file;
 mod inject;
 pub mod replay;
+pub mod scripted;
 
 use analytics::detect::DetectionKind;
 use analytics::rollup::Dim;

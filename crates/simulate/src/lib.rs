@@ -247,6 +247,11 @@ pub struct Simulation {
 }
 
 impl Simulation {
+    /// The scripted changes of this history and their effects (none when `incidents` is off).
+    pub fn scripted(&self) -> &[timeline::Scripted] {
+        &self.timeline.scripted
+    }
+
     /// The most records held at once so far (a measure of memory use).
     pub fn peak_pending(&self) -> usize {
         self.peak_pending

@@ -571,3 +571,61 @@ fn eval_detectors_judges_a_history_file_against_its_truth() {
     assert_ne!(code, 0);
     assert!(err.contains("missing.jsonl"), "{err}");
 }
+
+#[test]
+fn a_plain_simulation_writes_the_truth_of_its_scripted_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("unused.db").display());
+    let file = dir.path().join("demo.jsonl");
+    let path = file.to_str().unwrap();
+    let (code, _, err) = earshot(
+        &db,
+        &[
+            "simulate",
+            "--days",
+            "30",
+            "--per-day",
+            "20",
+            "--seed",
+            "4",
+            "--start",
+            "2026-01-05T00:00:00Z",
+            "-o",
+            path,
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("5 truths (the scripted changes)"), "{err}");
+    let truths = json(&std::fs::read_to_string(dir.path().join("demo.truth.json")).unwrap());
+    let truths = truths.as_array().unwrap();
+    let kinds: Vec<&str> = truths.iter().map(|t| t["kind"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "topic_trend",
+            "topic_trend",
+            "spike",
+            "topic_trend",
+            "spike"
+        ]
+    );
+    // each names the change entry of the history as its cause, and a step lasts to the end
+    let text = std::fs::read_to_string(&file).unwrap();
+    for t in truths {
+        let id = t["cause_change_id"].as_str().unwrap();
+        assert!(
+            text.contains(&format!("\"id\":\"{id}\"")),
+            "{id} not in the history"
+        );
+    }
+    assert_eq!(truths[1]["end"], "2026-02-04T00:00:00Z");
+    assert_eq!(truths[2]["end"], "2026-01-22T16:35:00Z", "{}", truths[2]);
+    let (code, out, err) = earshot(&db, &["--json", "eval", "detectors", "--data", path]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        json(&out)["scenarios"][0]["truths"]
+            .as_array()
+            .map(Vec::len),
+        Some(5)
+    );
+}
