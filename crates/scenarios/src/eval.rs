@@ -223,6 +223,36 @@ pub fn replay_and_detect(
 /// How long after the action follow-through is judged.
 const FOLLOW_AFTER_MS: i64 = 7 * DAY_MS;
 
+/// How the evaluation actions a found truth: its first matching finding, actioned two hours
+/// after that was reported, or after the truth ended if that is later (nothing fixed).
+pub struct Action<'a> {
+    pub finding: &'a Detection,
+    pub at_ms: i64,
+    /// The truth ended before the data did: "recovered" is right, else "persisting".
+    pub ended: bool,
+}
+
+/// The [`Action`] of truth `t` among `dets`, in data that ends at `end_ms`; `None` if no
+/// detection finds it.
+pub fn action_of<'a>(t: &Truth, dets: &'a [Detection], end_ms: i64) -> Option<Action<'a>> {
+    let first = dets
+        .iter()
+        .filter(|d| matches(t, d))
+        .min_by_key(|d| d.detected_at_ms)?;
+    let truth_end = ms(t.end);
+    let ended = truth_end < end_ms;
+    let reported = if ended {
+        first.detected_at_ms.max(truth_end)
+    } else {
+        first.detected_at_ms
+    };
+    Some(Action {
+        finding: first,
+        at_ms: reported + 2 * HOUR_MS,
+        ended,
+    })
+}
+
 /// Follow-through of each found truth (see the module docs), on the replayed state. A truth
 /// whose action would leave less than a day of data is not judged.
 pub fn follow_up(
@@ -238,20 +268,10 @@ pub fn follow_up(
     };
     let mut out = Vec::new();
     for t in truths.iter().filter(|t| t.found) {
-        let Some(first) = dets
-            .iter()
-            .filter(|d| matches(&t.truth, d))
-            .min_by_key(|d| d.detected_at_ms)
-        else {
+        let Some(action) = action_of(&t.truth, dets, end) else {
             continue;
         };
-        let truth_end = ms(t.truth.end);
-        let ended = truth_end < end;
-        let actioned = if ended {
-            first.detected_at_ms.max(truth_end)
-        } else {
-            first.detected_at_ms
-        } + 2 * HOUR_MS;
+        let (first, actioned, ended) = (action.finding, action.at_ms, action.ended);
         let now = (actioned + FOLLOW_AFTER_MS).min(end);
         if now - actioned < DAY_MS {
             continue;
@@ -267,6 +287,8 @@ pub fn follow_up(
     out
 }
 
+/// Whether `d` finds `t` (see the module docs: kind, scope, metric, marker, window, reported
+/// after the start).
 fn matches(t: &Truth, d: &Detection) -> bool {
     if d.kind != t.kind {
         return false;

@@ -21,6 +21,27 @@ const TOPIC_ALSO: [DetectionKind; 6] = [
     DetectionKind::CsatMasking,
 ];
 
+type Shape = (
+    DetectionKind,
+    Vec<DetectionKind>,
+    Vec<String>,
+    Vec<(Dim, String)>,
+    OffsetDateTime,
+    String,
+);
+
+/// A change to one topic's mix, lasting to the end: a topic trend of its share.
+fn topic_truth(topic: simulate::text::Topic, end: OffsetDateTime, what: String) -> Shape {
+    (
+        DetectionKind::TopicTrend,
+        TOPIC_ALSO.to_vec(),
+        vec!["conversation_share".to_string()],
+        vec![(Dim::Topic, topic.as_str().to_string())],
+        end,
+        format!("{}'s {what}", topic.as_str()),
+    )
+}
+
 fn duration(days: f64) -> Duration {
     Duration::seconds_f64(days * 86_400.0)
 }
@@ -39,27 +60,15 @@ pub fn truths(scripted: &[Scripted], changes: &[ChangeEntry], end: OffsetDateTim
                 topic,
                 max,
                 ramp_days,
-            } => (
-                DetectionKind::TopicTrend,
-                TOPIC_ALSO.to_vec(),
-                vec!["conversation_share".to_string()],
-                vec![(Dim::Topic, topic.as_str().to_string())],
+            } => topic_truth(
+                topic,
                 end,
-                format!(
-                    "{}'s share of conversations ramps to {max}× over {ramp_days} days",
-                    topic.as_str()
-                ),
+                format!("share of conversations ramps to {max}× over {ramp_days} days"),
             ),
-            Effect::Step { topic, mult } => (
-                DetectionKind::TopicTrend,
-                TOPIC_ALSO.to_vec(),
-                vec!["conversation_share".to_string()],
-                vec![(Dim::Topic, topic.as_str().to_string())],
+            Effect::Step { topic, mult } => topic_truth(
+                topic,
                 end,
-                format!(
-                    "{}'s share of conversations steps to {mult}×",
-                    topic.as_str()
-                ),
+                format!("share of conversations steps to {mult}×"),
             ),
             Effect::Spike {
                 topic,
