@@ -109,6 +109,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         .collect::<Result<_, _>>()?
                 };
                 anyhow::ensure!(!seeds.is_empty(), "--seeds must name at least one seed");
+                // files replace the simulated scenarios: the report's options say so
+                let (seeds, kinds) = if data.is_empty() {
+                    (seeds, kinds)
+                } else {
+                    (Vec::new(), Vec::new())
+                };
                 let opts = scenarios::eval::EvalOptions {
                     files: data,
                     seeds,

@@ -9,6 +9,10 @@ use domain::record::Record;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
+/// The longest history an evaluation replays: the detectors run as of every midnight, so a
+/// stray timestamp decades away would otherwise mean thousands of runs over empty days.
+pub const MAX_DAYS: u32 = 731;
+
 /// A scenario read from a file, and the lines that could not be read (kept out, reported).
 #[derive(Debug)]
 pub struct Loaded {
@@ -56,11 +60,15 @@ pub fn load(data: &Path) -> Result<Loaded, ScenarioError> {
         .at()
         .to_offset(time::UtcOffset::UTC)
         .replace_time(time::Time::MIDNIGHT);
-    let span = last.at() - start;
-    let days = u32::try_from(span.whole_days() + 1).map_err(|_| ScenarioError::Span {
-        path: data.display().to_string(),
-        days: span.whole_days(),
-    })?;
+    let span_days = (last.at() - start).whole_days() + 1;
+    let days = u32::try_from(span_days)
+        .ok()
+        .filter(|d| *d <= MAX_DAYS)
+        .ok_or_else(|| ScenarioError::Span {
+            path: data.display().to_string(),
+            days: span_days,
+            max: MAX_DAYS,
+        })?;
     let p = truth_path_for(data);
     let (truths, truth_path) = if p.exists() {
         (read_truths(&p)?, Some(p))

@@ -31,8 +31,11 @@ pub enum ScenarioError {
     },
     #[error("{path} holds no readable record ({bad_lines} bad lines)")]
     Empty { path: String, bad_lines: usize },
-    #[error("{path} spans {days} days, more than a scenario can")]
-    Span { path: String, days: i64 },
+    #[error(
+        "{path} spans {days} days from its first record to its last, more than the {max} an \
+         evaluation replays (a timestamp far from the others?)"
+    )]
+    Span { path: String, days: i64, max: u32 },
     #[error("truth file {path}: {message}")]
     Truth { path: String, message: String },
 }

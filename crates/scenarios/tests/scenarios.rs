@@ -310,6 +310,18 @@ fn a_scenario_read_from_its_files_is_judged_like_the_one_in_memory() {
         e.contains("empty.jsonl holds no readable record (1 bad lines)"),
         "{e}"
     );
+    // one record dated years after the rest is named, not replayed day by day
+    let mut lines = std::fs::read_to_string(&data).unwrap();
+    let late = lines.lines().next().unwrap().replacen("2026-", "2031-", 1);
+    lines.push_str(&late);
+    lines.push('\n');
+    let far = dir.join("far.jsonl");
+    std::fs::write(&far, lines).unwrap();
+    let e = scenarios::file::load(&far).unwrap_err().to_string();
+    assert!(
+        e.contains("far.jsonl spans 18") && e.contains("more than the 731"),
+        "{e}"
+    );
     let e = scenarios::file::load(&dir.join("missing.jsonl"))
         .unwrap_err()
         .to_string();

@@ -559,6 +559,11 @@ fn eval_detectors_judges_a_history_file_against_its_truth() {
             .ends_with("gap.truth.json")
     );
     assert_eq!(report["rows"].as_array().map(Vec::len), Some(9));
+    assert_eq!(
+        report["options"]["seeds"],
+        serde_json::json!([]),
+        "no scenario simulated"
+    );
     // simulated scenarios and files are two different runs
     let (code, _, err) = earshot(&db, &["eval", "detectors", "--data", path, "--seeds", "3"]);
     assert_ne!(code, 0);
