@@ -43,7 +43,7 @@ pub async fn run(
                 }
                 None => {
                     let now = store::to_ms(time::OffsetDateTime::now_utc());
-                    match latest_stored_hour_end(&store, now).await? {
+                    match server::rollups::latest_hour_end(&store, now).await? {
                         // an imported history that ended long ago: judging up to now would
                         // report the silence since as a coverage gap of the total
                         Some(end) if now - end > SILENCE_MS => {
@@ -245,34 +245,6 @@ pub async fn run(
 
 /// Without `--to`, data that stopped this long ago ends the detection window.
 const SILENCE_MS: i64 = 6 * analytics::rollup::HOUR_MS;
-
-/// The end of the latest hour with stored data (the total's cells) in the 400 days before
-/// `now`: the latest day cell, then the latest hour cell of that day.
-async fn latest_stored_hour_end(store: &store::Store, now: i64) -> anyhow::Result<Option<i64>> {
-    use analytics::rollup::{DAY_MS, Dim, Grain, HOUR_MS};
-    let latest = |grain, from, to| async move {
-        let mut last: Option<i64> = None;
-        store
-            .for_each_cell(
-                grain,
-                Dim::All,
-                from,
-                to,
-                analytics::SketchSet::NONE,
-                |k, _| {
-                    last = Some(last.map_or(k.bucket_ms, |l| l.max(k.bucket_ms)));
-                },
-            )
-            .await
-            .map(|()| last)
-    };
-    let Some(day) = latest(Grain::Day, now - 400 * DAY_MS, now + DAY_MS).await? else {
-        return Ok(None);
-    };
-    Ok(latest(Grain::Hour, day, day + DAY_MS)
-        .await?
-        .map(|h| h + HOUR_MS))
-}
 
 /// A detection run as text: the count, then each incident with its top three causes.
 pub fn print_run(run: &server::detection::DetectionRun) {

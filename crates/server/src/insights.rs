@@ -43,13 +43,21 @@ fn record(r: &InsightRow) -> InsightRecord {
 }
 
 /// Whether the metric of an actioned insight came back since the action,
-/// judged with data before `now_ms` (see `analytics::follow_through`).
+/// judged with data before `now_ms` (see `analytics::follow_through`). A
+/// `now_ms` later than the present, or than the end of the stored data (an
+/// imported history that ended), is judged as of that end: hours without data
+/// are not observed, and an empty after period would read as a fall to zero.
 pub async fn follow_through(
     store: &Store,
     enricher: &nlp::Enricher,
     row: &InsightRow,
     now_ms: i64,
 ) -> Result<FollowThrough, FollowThroughError> {
+    let now_ms = now_ms.min(store::to_ms(time::OffsetDateTime::now_utc()));
+    let now_ms = match crate::rollups::latest_hour_end(store, now_ms).await? {
+        Some(end) => now_ms.min(end),
+        None => now_ms,
+    };
     let actioned_ms = record(row)
         .actioned_ms()
         .ok_or_else(|| FollowThroughError::NotActioned {

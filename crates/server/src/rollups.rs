@@ -1,9 +1,12 @@
 //! Rollups beyond the ingest path: a full rebuild from the stored state, and
 //! the series queries that dashboards and the API run over cells.
 
-use analytics::rollup::{Attribution, CellIndex, ConvFacts, Dim, Grain, RollupDelta};
+use analytics::SketchSet;
+use analytics::rollup::{
+    Attribution, CellIndex, ConvFacts, DAY_MS, Dim, Grain, HOUR_MS, RollupDelta,
+};
 use std::collections::HashMap;
-use store::Store;
+use store::{Store, StoreError};
 
 const PAGE: i64 = 10_000;
 
@@ -239,4 +242,24 @@ impl SeriesQuery {
             ),
         })
     }
+}
+
+/// The end of the latest hour with stored data (the total's cells) in the 400 days before
+/// `now_ms`: the latest day cell, then the latest hour cell of that day.
+pub async fn latest_hour_end(store: &Store, now_ms: i64) -> Result<Option<i64>, StoreError> {
+    let latest = |grain, from, to| async move {
+        let mut last: Option<i64> = None;
+        store
+            .for_each_cell(grain, Dim::All, from, to, SketchSet::NONE, |k, _| {
+                last = Some(last.map_or(k.bucket_ms, |l| l.max(k.bucket_ms)));
+            })
+            .await
+            .map(|()| last)
+    };
+    let Some(day) = latest(Grain::Day, now_ms - 400 * DAY_MS, now_ms + DAY_MS).await? else {
+        return Ok(None);
+    };
+    Ok(latest(Grain::Hour, day, day + DAY_MS)
+        .await?
+        .map(|h| h + HOUR_MS))
 }

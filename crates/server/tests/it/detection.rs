@@ -213,6 +213,22 @@ async fn spike_to_insight_to_webhook(backend: &str) {
         "{}",
         outcome.reason
     );
+    // asked about three days from now: nothing is observed after the present, so still too
+    // early (not a fall of the volume to zero, "recovered")
+    let ahead = server::insights::follow_through(
+        e.store(),
+        &enrichers.default,
+        &ins,
+        store::to_ms(time::OffsetDateTime::now_utc()) + 3 * DAY * 1000,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        ahead.verdict,
+        analytics::follow_through::Verdict::TooEarly,
+        "{}",
+        ahead.reason
+    );
 
     // Follow-through on the stored cells: as if the courier fix had been
     // actioned two hours after the burst, judged on the 2.5 steady days since.
@@ -230,6 +246,16 @@ async fn spike_to_insight_to_webhook(backend: &str) {
         f.reason
     );
     assert!(f.after.support > 0 && f.during.support > 0, "{f:?}");
+    // asked a week after the stored data ends: judged as of its end, not on empty days
+    let later = server::insights::follow_through(
+        e.store(),
+        &enrichers.default,
+        &actioned_then,
+        now + 7 * DAY * 1000,
+    )
+    .await
+    .unwrap();
+    assert_eq!(later.after, f.after, "{}", later.reason);
     // judged the day after the action, the scope is already back
     let early = server::insights::follow_through(
         e.store(),
