@@ -531,9 +531,9 @@ fn share_above(s: &crate::sketch::Sketch, x: f64) -> f64 {
     1.0 - hi
 }
 
-/// Pearson dispersion of the baseline's 24-hour blocks around the whole baseline: how much
-/// more the days vary than their sampling variances say (at least 1; 1 with fewer than three
-/// blocks).
+/// Pearson dispersion of the baseline's blocks of `block_ms` (24 hours, or a short finding's
+/// length) around the whole baseline: how much more the blocks vary than their sampling
+/// variances say (at least 1; 1 with fewer than three blocks).
 fn dispersion(
     src: &Source<'_>,
     from_ms: i64,
