@@ -53,11 +53,28 @@ pub async fn follow_through(
     row: &InsightRow,
     now_ms: i64,
 ) -> Result<FollowThrough, FollowThroughError> {
+    let now_ms = observed_until(store, now_ms).await?;
+    judge(store, enricher, row, now_ms).await
+}
+
+/// `now_ms`, or the present or the end of the stored data if earlier.
+async fn observed_until(store: &Store, now_ms: i64) -> Result<i64, store::StoreError> {
     let now_ms = now_ms.min(store::to_ms(time::OffsetDateTime::now_utc()));
-    let now_ms = match crate::rollups::latest_hour_end(store, now_ms).await? {
-        Some(end) => now_ms.min(end),
-        None => now_ms,
-    };
+    Ok(
+        match crate::rollups::latest_hour_end(store, now_ms).await? {
+            Some(end) => now_ms.min(end),
+            None => now_ms,
+        },
+    )
+}
+
+/// [`follow_through`] as of `now_ms`, already no later than the data.
+async fn judge(
+    store: &Store,
+    enricher: &nlp::Enricher,
+    row: &InsightRow,
+    now_ms: i64,
+) -> Result<FollowThrough, FollowThroughError> {
     let actioned_ms = record(row)
         .actioned_ms()
         .ok_or_else(|| FollowThroughError::NotActioned {
@@ -117,12 +134,18 @@ pub async fn digest(
         .await?;
     let records: Vec<InsightRecord> = rows.iter().map(record).collect();
     let mut digests = analytics::insight::weekly_digest(&records, week_end_ms, stale_days);
+    // where the data ends is looked up once for all the insights to follow
+    let judged_at = if digests.iter().any(|d| !d.follow_through.is_empty()) {
+        observed_until(store, week_end_ms).await?
+    } else {
+        week_end_ms
+    };
     for d in &mut digests {
         for item in &mut d.follow_through {
             let Some(row) = rows.iter().find(|r| r.id == item.id) else {
                 continue;
             };
-            match follow_through(store, enricher, row, week_end_ms).await {
+            match judge(store, enricher, row, judged_at).await {
                 Ok(f) => item.outcome = Some(f.outcome()),
                 Err(FollowThroughError::Store(e)) => return Err(e),
                 // an insight stored without a finding has no outcome to show
